@@ -1,0 +1,3 @@
+//! RocketMQ remoting protocol: frames, codes, headers, JSON bodies.
+//!
+//! Not yet implemented: this crate is filled by its own issue.
