@@ -274,7 +274,14 @@ pub fn record_len(
     store_host: &SocketAddr,
 ) -> usize {
     let topic_len_width = if topic_len > 127 { 2 } else { 1 };
-    4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8
+    4 + 4
+        + 4
+        + 4
+        + 4
+        + 8
+        + 8
+        + 4
+        + 8
         + host_len(born_host)
         + 8
         + host_len(store_host)
@@ -468,7 +475,8 @@ impl<'a> RecordView<'a> {
         let store_host = r.host(sysflag & sysflag::STOREHOST_V6 != 0)?;
         let reconsume_times = r.i32()?;
         let prepared_transaction_offset = r.i64()?;
-        let body_len = usize::try_from(r.i32()?).map_err(|_| DecodeError::Invalid("body length"))?;
+        let body_len =
+            usize::try_from(r.i32()?).map_err(|_| DecodeError::Invalid("body length"))?;
         let body = r.take(body_len)?;
         let topic_len = if magic == MAGIC_V2 {
             usize::try_from(r.i16()?).map_err(|_| DecodeError::Invalid("topic length"))?
@@ -608,7 +616,8 @@ mod tests {
 
     #[test]
     fn properties_follow_java_parsing_rules() {
-        let p = Properties::parse("TAGS\u{1}TagA\u{2}\u{2}x\u{1}\u{2}\u{1}v\u{2}WAIT\u{1}true\u{2}");
+        let p =
+            Properties::parse("TAGS\u{1}TagA\u{2}\u{2}x\u{1}\u{2}\u{1}v\u{2}WAIT\u{1}true\u{2}");
         assert_eq!(p.get("TAGS"), Some("TagA"));
         assert_eq!(p.get("WAIT"), Some("true"));
         assert_eq!(p.len(), 2);
@@ -620,7 +629,10 @@ mod tests {
     fn offset_msg_id_round_trips_v4_and_v6() {
         let v4: SocketAddr = "192.168.0.10:10911".parse().unwrap();
         assert_eq!(offset_msg_id(v4, 0), "C0A8000A00002A9F0000000000000000");
-        assert_eq!(decode_offset_msg_id("C0A8000A00002A9F0000000000000000").unwrap(), (v4, 0));
+        assert_eq!(
+            decode_offset_msg_id("C0A8000A00002A9F0000000000000000").unwrap(),
+            (v4, 0)
+        );
         let v6: SocketAddr = "[2001:db8::1]:10911".parse().unwrap();
         let id = offset_msg_id(v6, 1 << 40);
         assert_eq!(id.len(), 56);

@@ -1,0 +1,438 @@
+//! The CommitLog: every message of every topic, appended to fixed-size mapped segments.
+//!
+//! One appender at a time holds the append lock. Under it the store assigns each record its
+//! physical offset, its queue offset (so a queue's order is the append order) and a monotonic
+//! store timestamp, copies the pre-encoded bytes into the mapping, and then publishes the new
+//! end (`max_offset`, `Release`). Readers never look past the published end, so they never
+//! observe a half-written record. A record that does not fit in the current segment (with 8
+//! bytes to spare) closes it with the blank end-of-file record and goes to the next one; a
+//! batch is placed entirely in one segment.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use crate::error::{DecodeError, Error, Result};
+use crate::record::{
+    self, peek_header, sysflag, RecordFields, RecordView, BLANK_HEADER_SIZE, BLANK_MAGIC,
+    PHYSICAL_OFFSET_POS, QUEUE_OFFSET_POS,
+};
+use crate::segment::{Segment, SegmentQueue};
+use crate::Message;
+
+/// Records encoded outside the append lock, waiting for their offsets and timestamp.
+pub(crate) struct EncodedBatch {
+    pub(crate) topic: String,
+    pub(crate) queue_id: i32,
+    buf: Vec<u8>,
+    /// (start in `buf`, store-timestamp position in the record, takes a queue offset).
+    records: Vec<(usize, usize, bool)>,
+}
+
+impl EncodedBatch {
+    /// Encode messages of one (topic, queue). The caller has validated them.
+    pub(crate) fn encode(msgs: &[Message], store_host: SocketAddr) -> Self {
+        let first = &msgs[0];
+        let mut buf = Vec::new();
+        let mut records = Vec::with_capacity(msgs.len());
+        for m in msgs {
+            let start = buf.len();
+            let props = m.properties.encode();
+            record::encode_record(
+                &RecordFields {
+                    queue_id: m.queue_id,
+                    flag: m.flag,
+                    queue_offset: 0,
+                    physical_offset: 0,
+                    sysflag: m.sysflag,
+                    born_timestamp: m.born_timestamp,
+                    born_host: m.born_host,
+                    store_timestamp: 0,
+                    store_host,
+                    reconsume_times: m.reconsume_times,
+                    prepared_transaction_offset: m.prepared_transaction_offset,
+                    body: &m.body,
+                    topic: &m.topic,
+                    properties: &props,
+                },
+                &mut buf,
+            );
+            let tx = sysflag::transaction_type(m.sysflag);
+            // Prepared and rolled-back records do not take a queue offset (spec §4.1).
+            let takes_offset =
+                tx == sysflag::TRANSACTION_NOT_TYPE || tx == sysflag::TRANSACTION_COMMIT_TYPE;
+            records.push((
+                start,
+                record::store_timestamp_pos(&m.born_host),
+                takes_offset,
+            ));
+        }
+        EncodedBatch {
+            topic: first.topic.clone(),
+            queue_id: first.queue_id,
+            buf,
+            records,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+/// Where an append landed.
+#[derive(Debug, Clone)]
+pub(crate) struct Appended {
+    pub(crate) wrote_offset: u64,
+    pub(crate) wrote_bytes: usize,
+    pub(crate) queue_offset: i64,
+    pub(crate) store_timestamp: i64,
+    pub(crate) physical_offsets: Vec<i64>,
+}
+
+struct AppendState {
+    /// Next byte to write (absolute). Equals `max_offset` outside the lock.
+    write_offset: u64,
+    current: Option<Arc<Segment>>,
+    /// Next queue offset per topic and queue id.
+    queue_offsets: HashMap<String, HashMap<i32, i64>>,
+    last_timestamp: i64,
+    /// Set at shutdown: appends after it fail with `Error::Closed`.
+    closed: bool,
+}
+
+pub(crate) struct CommitLog {
+    pub(crate) segments: SegmentQueue,
+    append: Mutex<AppendState>,
+    /// Published end: every byte below it is a complete record or blank.
+    max_offset: AtomicU64,
+    /// Every byte below it is durable.
+    flushed_offset: AtomicU64,
+    flush_lock: Mutex<()>,
+    last_store_timestamp: AtomicI64,
+    flushed_store_timestamp: AtomicI64,
+}
+
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How the recovery scan ended.
+pub(crate) struct ScanEnd {
+    /// End of the last valid record (or blank) reached.
+    pub(crate) process_offset: u64,
+    /// Why it stopped before the end of the last segment, if it did.
+    pub(crate) stopped: Option<(u64, String)>,
+}
+
+impl CommitLog {
+    pub(crate) fn new(segments: SegmentQueue) -> Self {
+        CommitLog {
+            segments,
+            append: Mutex::new(AppendState {
+                write_offset: 0,
+                current: None,
+                queue_offsets: HashMap::new(),
+                last_timestamp: 0,
+                closed: false,
+            }),
+            max_offset: AtomicU64::new(0),
+            flushed_offset: AtomicU64::new(0),
+            flush_lock: Mutex::new(()),
+            last_store_timestamp: AtomicI64::new(0),
+            flushed_store_timestamp: AtomicI64::new(0),
+        }
+    }
+
+    pub(crate) fn max_offset(&self) -> u64 {
+        self.max_offset.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn flushed_offset(&self) -> u64 {
+        self.flushed_offset.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn flushed_store_timestamp(&self) -> i64 {
+        self.flushed_store_timestamp.load(Ordering::Relaxed)
+    }
+
+    /// Lowest physical offset still stored (the first segment's base).
+    pub(crate) fn min_offset(&self) -> u64 {
+        match self.segments.first() {
+            Some(s) => s.base(),
+            None => self.max_offset(),
+        }
+    }
+
+    /// Set the append position after recovery (the log has been truncated there).
+    pub(crate) fn set_recovered_end(
+        &self,
+        end: u64,
+        queue_offsets: HashMap<String, HashMap<i32, i64>>,
+    ) {
+        let mut st = lock(&self.append);
+        st.write_offset = end;
+        st.current = self.segments.find(end);
+        st.queue_offsets = queue_offsets;
+        self.max_offset.store(end, Ordering::Release);
+        self.flushed_offset.store(end, Ordering::Release);
+    }
+
+    /// Refuse further appends; waits for an append in progress.
+    pub(crate) fn close(&self) {
+        lock(&self.append).closed = true;
+    }
+
+    /// Forget the queue offsets of a deleted topic.
+    pub(crate) fn forget_topic(&self, topic: &str) {
+        lock(&self.append).queue_offsets.remove(topic);
+    }
+
+    /// Append a batch; all records land contiguously in one segment.
+    pub(crate) fn append(&self, batch: &mut EncodedBatch) -> Result<Appended> {
+        let total = batch.len() as u64;
+        let file_size = self.segments.file_size();
+        if total + BLANK_HEADER_SIZE as u64 > file_size {
+            return Err(Error::InvalidArgument(format!(
+                "{total}-byte append does not fit in a {file_size}-byte CommitLog file"
+            )));
+        }
+        let mut st = lock(&self.append);
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        let seg = loop {
+            let seg = match &st.current {
+                Some(s) if s.base() <= st.write_offset && st.write_offset < s.end() => s.clone(),
+                _ => {
+                    if st.write_offset % file_size != 0 {
+                        return Err(Error::Corrupt {
+                            file: self.segments.dir().to_path_buf(),
+                            offset: st.write_offset,
+                            reason: "append position is inside a missing CommitLog file".into(),
+                        });
+                    }
+                    let s = self.segments.create(st.write_offset)?;
+                    st.current = Some(s.clone());
+                    s
+                }
+            };
+            let pos = st.write_offset - seg.base();
+            let room = seg.size() - pos;
+            if total + BLANK_HEADER_SIZE as u64 <= room {
+                break seg;
+            }
+            // Close the segment with the blank record: its size covers the whole remainder.
+            let mut blank = [0u8; BLANK_HEADER_SIZE];
+            blank[..4].copy_from_slice(&(room as i32).to_be_bytes());
+            blank[4..].copy_from_slice(&BLANK_MAGIC.to_be_bytes());
+            // SAFETY: we hold the append lock (single writer) and `pos` is unpublished.
+            unsafe { seg.write(pos as usize, &blank) };
+            st.write_offset = seg.end();
+            st.current = None;
+            self.max_offset.store(st.write_offset, Ordering::Release);
+        };
+
+        let wrote_offset = st.write_offset;
+        let timestamp = now_millis().max(st.last_timestamp);
+        st.last_timestamp = timestamp;
+        let offsets = match st.queue_offsets.get_mut(batch.topic.as_str()) {
+            Some(m) => m,
+            None => st.queue_offsets.entry(batch.topic.clone()).or_default(),
+        };
+        let next = offsets.entry(batch.queue_id).or_insert(0);
+        let first_queue_offset = *next;
+        let mut physical_offsets = Vec::with_capacity(batch.records.len());
+        for &(start, ts_pos, takes_offset) in &batch.records {
+            let phys = (wrote_offset + start as u64) as i64;
+            let queue_offset = if takes_offset {
+                let q = *next;
+                *next += 1;
+                q
+            } else {
+                0
+            };
+            let rec = &mut batch.buf[start..];
+            rec[QUEUE_OFFSET_POS..QUEUE_OFFSET_POS + 8]
+                .copy_from_slice(&queue_offset.to_be_bytes());
+            rec[PHYSICAL_OFFSET_POS..PHYSICAL_OFFSET_POS + 8].copy_from_slice(&phys.to_be_bytes());
+            rec[ts_pos..ts_pos + 8].copy_from_slice(&timestamp.to_be_bytes());
+            physical_offsets.push(phys);
+        }
+        let pos = (wrote_offset - seg.base()) as usize;
+        // SAFETY: single writer under the append lock; the range is beyond the published end.
+        unsafe { seg.write(pos, &batch.buf) };
+        st.write_offset += total;
+        self.last_store_timestamp
+            .store(timestamp, Ordering::Relaxed);
+        self.max_offset.store(st.write_offset, Ordering::Release);
+        Ok(Appended {
+            wrote_offset,
+            wrote_bytes: total as usize,
+            queue_offset: first_queue_offset,
+            store_timestamp: timestamp,
+            physical_offsets,
+        })
+    }
+
+    /// Run `f` on `len` published bytes at `phys`, without copying.
+    pub(crate) fn with_slice<R>(
+        &self,
+        phys: u64,
+        len: usize,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Option<R> {
+        if phys.checked_add(len as u64)? > self.max_offset() {
+            return None;
+        }
+        let seg = self.segments.find(phys)?;
+        // SAFETY: the range is below the published end.
+        let s = unsafe { seg.slice((phys - seg.base()) as usize, len)? };
+        Some(f(s))
+    }
+
+    /// `len` published bytes at `phys` as a zero-copy buffer.
+    pub(crate) fn read(&self, phys: u64, len: usize) -> Option<Bytes> {
+        if phys.checked_add(len as u64)? > self.max_offset() {
+            return None;
+        }
+        let seg = self.segments.find(phys)?;
+        // SAFETY: published records are never rewritten while the store runs.
+        unsafe { seg.bytes((phys - seg.base()) as usize, len) }
+    }
+
+    /// The whole record starting at `phys`, if one is stored there.
+    pub(crate) fn record_at(&self, phys: u64) -> Option<Bytes> {
+        let size = self.with_slice(phys, 8, |h| peek_header(h))??;
+        match size {
+            (size, magic) if magic != BLANK_MAGIC && size > 0 => self.read(phys, size as usize),
+            _ => None,
+        }
+    }
+
+    /// Store timestamp of the record at `phys`.
+    pub(crate) fn store_timestamp_at(&self, phys: u64, size: usize) -> Option<i64> {
+        self.with_slice(phys, size, |b| {
+            RecordView::decode(b, false)
+                .ok()
+                .map(|r| r.fields.store_timestamp)
+        })?
+    }
+
+    /// Make everything appended so far durable, if at least `least_pages` 4 KiB pages are
+    /// dirty (0: anything). Returns whether it synced.
+    pub(crate) fn flush(&self, least_pages: u64) -> std::io::Result<bool> {
+        let _g = lock(&self.flush_lock);
+        let from = self.flushed_offset();
+        // Read the timestamp first: it then belongs to a record at or below `to`.
+        let ts = self.last_store_timestamp.load(Ordering::Relaxed);
+        let to = self.max_offset();
+        if to <= from || (least_pages > 0 && to / 4096 - from / 4096 < least_pages) {
+            return Ok(false);
+        }
+        self.segments.sync_range(from, to)?;
+        self.flushed_offset.store(to, Ordering::Release);
+        self.flushed_store_timestamp.store(ts, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    /// Validate records from `start` (a segment base) on: CRC (when asked), self-consistent
+    /// lengths, and a physical-offset field equal to the record's position. Stops at the first
+    /// failure. `on_segment_done` is called with the base of each next segment as the scan
+    /// passes a fully valid segment, so callers can checkpoint progress.
+    pub(crate) fn scan(
+        &self,
+        start: u64,
+        check_crc: bool,
+        mut on_segment_done: impl FnMut(u64) -> Result<()>,
+    ) -> Result<ScanEnd> {
+        let segs = self.segments.snapshot();
+        let Some(first_idx) = segs.iter().position(|s| s.end() > start) else {
+            let end = segs.last().map_or(start, |s| s.end());
+            return Ok(ScanEnd {
+                process_offset: end.min(start),
+                stopped: None,
+            });
+        };
+        let mut offset = segs[first_idx].base().max(start);
+        for (i, seg) in segs.iter().enumerate().skip(first_idx) {
+            if seg.base() != offset && i != first_idx {
+                return Ok(ScanEnd {
+                    process_offset: offset,
+                    stopped: Some((offset, "missing CommitLog file".into())),
+                });
+            }
+            let size = seg.size() as usize;
+            let mut pos = (offset - seg.base()) as usize;
+            loop {
+                if pos >= size {
+                    break;
+                }
+                // SAFETY: recovery runs before any writer.
+                let rest = unsafe { seg.slice(pos, size - pos) }.unwrap_or(&[]);
+                match RecordView::decode(rest, check_crc) {
+                    Ok(r) if r.fields.physical_offset == (seg.base() + pos as u64) as i64 => {
+                        pos += r.total_size;
+                    }
+                    Ok(r) => {
+                        let at = seg.base() + pos as u64;
+                        return Ok(ScanEnd {
+                            process_offset: at,
+                            stopped: Some((
+                                at,
+                                format!(
+                                    "record claims physical offset {}",
+                                    r.fields.physical_offset
+                                ),
+                            )),
+                        });
+                    }
+                    Err(DecodeError::Blank) => {
+                        let blank = peek_header(rest).map(|(s, _)| s as i64).unwrap_or(0);
+                        if blank != (size - pos) as i64 {
+                            let at = seg.base() + pos as u64;
+                            return Ok(ScanEnd {
+                                process_offset: at,
+                                stopped: Some((at, format!("blank record of size {blank}"))),
+                            });
+                        }
+                        pos = size;
+                    }
+                    Err(e) => {
+                        let at = seg.base() + pos as u64;
+                        // Zeros where the next record would be are the normal end of the log.
+                        let stopped = (!matches!(e, DecodeError::BadMagic(0))
+                            || rest.iter().take(64).any(|&b| b != 0))
+                        .then(|| (at, e.to_string()));
+                        return Ok(ScanEnd {
+                            process_offset: at,
+                            stopped,
+                        });
+                    }
+                }
+            }
+            offset = seg.end();
+            on_segment_done(offset)?;
+        }
+        Ok(ScanEnd {
+            process_offset: offset,
+            stopped: None,
+        })
+    }
+
+    /// Truncate the log at `offset` (recovery only).
+    pub(crate) fn truncate(&self, offset: u64) -> Result<()> {
+        self.segments.truncate(offset)
+    }
+}

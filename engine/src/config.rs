@@ -1,0 +1,283 @@
+//! Store configuration, named after RocketMQ's `MessageStoreConfig` (spec §8, §15).
+//!
+//! Field names are the snake_case forms of RocketMQ's option names, and [`StoreConfig::set`]
+//! accepts the original camelCase names and values, so the store options of a `broker.conf` can
+//! be applied unchanged. Every field documents its default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// When an append counts as durable (`flushDiskType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlushDiskType {
+    /// Acknowledge once the record is in the page cache; a background thread flushes every
+    /// `flush_interval_commit_log`. Survives a process crash; a power loss can lose the records
+    /// appended since the last flush.
+    AsyncFlush,
+    /// Acknowledge after a group-commit fsync covers the record (unless the message says
+    /// `WAIT=false`). Survives a process crash and a power loss.
+    SyncFlush,
+}
+
+impl std::str::FromStr for FlushDiskType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "ASYNC_FLUSH" => Ok(FlushDiskType::AsyncFlush),
+            "SYNC_FLUSH" => Ok(FlushDiskType::SyncFlush),
+            other => Err(Error::InvalidArgument(format!(
+                "flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Configuration of a [`crate::DefaultMessageStore`].
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `storePathRootDir`: the store directory. Default: `~/store`.
+    pub store_path_root_dir: PathBuf,
+    /// `storePathCommitLog`: CommitLog directory. Default: `{root}/commitlog`.
+    pub store_path_commit_log: Option<PathBuf>,
+    /// `mappedFileSizeCommitLog`: bytes per CommitLog file. Default: 1 GiB (1073741824).
+    pub mapped_file_size_commit_log: u64,
+    /// `mappedFileSizeConsumeQueue`: bytes per ConsumeQueue file, a multiple of 20.
+    /// Default: 6000000 (300 000 entries).
+    pub mapped_file_size_consume_queue: u64,
+    /// `flushDiskType`. Default: ASYNC_FLUSH.
+    pub flush_disk_type: FlushDiskType,
+    /// `flushIntervalCommitLog`: async flush period. Default: 500 ms.
+    pub flush_interval_commit_log: Duration,
+    /// `flushCommitLogLeastPages`: async flush only when this many 4 KiB pages are dirty.
+    /// Default: 4.
+    pub flush_commit_log_least_pages: u64,
+    /// `flushCommitLogThoroughInterval`: async flush regardless of dirty pages this often.
+    /// Default: 10 s.
+    pub flush_commit_log_thorough_interval: Duration,
+    /// `flushIntervalConsumeQueue`: ConsumeQueue flush and checkpoint period. Default: 1 s.
+    pub flush_interval_consume_queue: Duration,
+    /// `syncFlushTimeout`: a SYNC_FLUSH put whose fsync has not covered it by then reports
+    /// FLUSH_DISK_TIMEOUT (the record stays stored). Default: 5 s.
+    pub sync_flush_timeout: Duration,
+    /// `maxMessageSize`: largest body accepted. Default: 4 MiB (4194304).
+    pub max_message_size: usize,
+    /// `checkCRCOnRecover`: verify body CRCs during recovery. Default: true.
+    pub check_crc_on_recover: bool,
+    /// `deleteWhen`: `;`-separated local hours when expired files are deleted. Default: `04`.
+    pub delete_when: String,
+    /// `fileReservedTime`: hours a CommitLog file is kept after its last write. Default: 72.
+    pub file_reserved_time: u64,
+    /// `cleanResourceInterval`: how often retention and disk usage are checked. Default: 10 s.
+    pub clean_resource_interval: Duration,
+    /// `diskMaxUsedSpaceRatio`: above this disk usage (%), expired files are deleted outside
+    /// `deleteWhen` too. Default: 75.
+    pub disk_max_used_space_ratio: u32,
+    /// `diskSpaceCleanForciblyRatio`: above this usage (%), files are deleted even if not
+    /// expired (when `cleanFileForciblyEnable`). Clamped to 30..=85. Default: 85.
+    pub disk_space_clean_forcibly_ratio: u32,
+    /// `diskSpaceWarningLevelRatio`: above this usage (%) the store is disk-full and refuses
+    /// writes until usage drops. Clamped to 35..=90. Default: 90.
+    pub disk_space_warning_level_ratio: u32,
+    /// `diskSpaceMinFreeBytes` (FerroMQ): the store is also disk-full when fewer bytes than
+    /// this are free. Default: 16 MiB.
+    pub disk_space_min_free_bytes: u64,
+    /// `cleanFileForciblyEnable`. Default: true.
+    pub clean_file_forcibly_enable: bool,
+    /// `deleteFileBatchMax`: most CommitLog files deleted per round. Default: 10.
+    pub delete_file_batch_max: usize,
+    /// `maxTransferBytesOnMessageInMemory`: pull byte budget for hot data. Default: 256 KiB.
+    pub max_transfer_bytes_on_message_in_memory: usize,
+    /// `maxTransferCountOnMessageInMemory`: pull count budget for hot data. Default: 32.
+    pub max_transfer_count_on_message_in_memory: usize,
+    /// `maxTransferBytesOnMessageInDisk`: pull byte budget for cold data. Default: 64 KiB.
+    pub max_transfer_bytes_on_message_in_disk: usize,
+    /// `maxTransferCountOnMessageInDisk`: pull count budget for cold data. Default: 8.
+    pub max_transfer_count_on_message_in_disk: usize,
+    /// `accessMessageInMemoryMaxRatio`: data within this share (%) of physical memory from the
+    /// CommitLog head counts as hot. Default: 40.
+    pub access_message_in_memory_max_ratio: u32,
+    /// `maxFilterMessageSize` floor: a pull scans at most max(this, maxMsgNums × 20) bytes of
+    /// ConsumeQueue. Default: 16000.
+    pub max_filter_message_size: usize,
+    /// The address written as STOREHOST in every record and used in offset message ids
+    /// (the broker sets `brokerIP1:listenPort`). Default: 127.0.0.1:10911.
+    pub store_host: SocketAddr,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        StoreConfig {
+            store_path_root_dir: home.join("store"),
+            store_path_commit_log: None,
+            mapped_file_size_commit_log: 1 << 30,
+            mapped_file_size_consume_queue: 6_000_000,
+            flush_disk_type: FlushDiskType::AsyncFlush,
+            flush_interval_commit_log: Duration::from_millis(500),
+            flush_commit_log_least_pages: 4,
+            flush_commit_log_thorough_interval: Duration::from_secs(10),
+            flush_interval_consume_queue: Duration::from_secs(1),
+            sync_flush_timeout: Duration::from_secs(5),
+            max_message_size: 4 * 1024 * 1024,
+            check_crc_on_recover: true,
+            delete_when: "04".to_owned(),
+            file_reserved_time: 72,
+            clean_resource_interval: Duration::from_secs(10),
+            disk_max_used_space_ratio: 75,
+            disk_space_clean_forcibly_ratio: 85,
+            disk_space_warning_level_ratio: 90,
+            disk_space_min_free_bytes: 16 * 1024 * 1024,
+            clean_file_forcibly_enable: true,
+            delete_file_batch_max: 10,
+            max_transfer_bytes_on_message_in_memory: 256 * 1024,
+            max_transfer_count_on_message_in_memory: 32,
+            max_transfer_bytes_on_message_in_disk: 64 * 1024,
+            max_transfer_count_on_message_in_disk: 8,
+            access_message_in_memory_max_ratio: 40,
+            max_filter_message_size: 16_000,
+            store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(key: &str, value: &str) -> Result<T> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| Error::InvalidArgument(format!("{key}: cannot parse {value:?}")))
+}
+
+fn millis(key: &str, value: &str) -> Result<Duration> {
+    parse::<u64>(key, value).map(Duration::from_millis)
+}
+
+impl StoreConfig {
+    /// A configuration with every default and `root` as the store directory.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        StoreConfig {
+            store_path_root_dir: root.into(),
+            ..StoreConfig::default()
+        }
+    }
+
+    /// The CommitLog directory.
+    pub fn commit_log_dir(&self) -> PathBuf {
+        self.store_path_commit_log
+            .clone()
+            .unwrap_or_else(|| self.store_path_root_dir.join("commitlog"))
+    }
+
+    /// The ConsumeQueue root directory.
+    pub fn consume_queue_dir(&self) -> PathBuf {
+        self.store_path_root_dir.join("consumequeue")
+    }
+
+    /// Apply one RocketMQ option by its camelCase name (as in `broker.conf`).
+    ///
+    /// Returns `Ok(false)` when the key is not a store option (the caller decides whether it
+    /// belongs elsewhere or deserves a warning).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the value does not parse or is out of range.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<bool> {
+        match key {
+            "storePathRootDir" => self.store_path_root_dir = PathBuf::from(value.trim()),
+            "storePathCommitLog" => {
+                self.store_path_commit_log = Some(PathBuf::from(value.trim()));
+            }
+            "mappedFileSizeCommitLog" | "mapedFileSizeCommitLog" => {
+                self.mapped_file_size_commit_log = parse(key, value)?;
+            }
+            "mappedFileSizeConsumeQueue" => {
+                self.mapped_file_size_consume_queue = parse(key, value)?;
+            }
+            "flushDiskType" => self.flush_disk_type = value.parse()?,
+            "flushIntervalCommitLog" => self.flush_interval_commit_log = millis(key, value)?,
+            "flushCommitLogLeastPages" => self.flush_commit_log_least_pages = parse(key, value)?,
+            "flushCommitLogThoroughInterval" => {
+                self.flush_commit_log_thorough_interval = millis(key, value)?;
+            }
+            "flushIntervalConsumeQueue" => self.flush_interval_consume_queue = millis(key, value)?,
+            "syncFlushTimeout" => self.sync_flush_timeout = millis(key, value)?,
+            "maxMessageSize" => self.max_message_size = parse(key, value)?,
+            "checkCRCOnRecover" => self.check_crc_on_recover = parse(key, value)?,
+            "deleteWhen" => self.delete_when = value.trim().to_owned(),
+            "fileReservedTime" => self.file_reserved_time = parse(key, value)?,
+            "cleanResourceInterval" => self.clean_resource_interval = millis(key, value)?,
+            "diskMaxUsedSpaceRatio" => self.disk_max_used_space_ratio = parse(key, value)?,
+            "diskSpaceCleanForciblyRatio" => {
+                self.disk_space_clean_forcibly_ratio = parse(key, value)?;
+            }
+            "diskSpaceWarningLevelRatio" => {
+                self.disk_space_warning_level_ratio = parse(key, value)?;
+            }
+            "diskSpaceMinFreeBytes" => self.disk_space_min_free_bytes = parse(key, value)?,
+            "cleanFileForciblyEnable" => self.clean_file_forcibly_enable = parse(key, value)?,
+            "deleteFileBatchMax" => self.delete_file_batch_max = parse(key, value)?,
+            "maxTransferBytesOnMessageInMemory" => {
+                self.max_transfer_bytes_on_message_in_memory = parse(key, value)?;
+            }
+            "maxTransferCountOnMessageInMemory" => {
+                self.max_transfer_count_on_message_in_memory = parse(key, value)?;
+            }
+            "maxTransferBytesOnMessageInDisk" => {
+                self.max_transfer_bytes_on_message_in_disk = parse(key, value)?;
+            }
+            "maxTransferCountOnMessageInDisk" => {
+                self.max_transfer_count_on_message_in_disk = parse(key, value)?;
+            }
+            "accessMessageInMemoryMaxRatio" => {
+                self.access_message_in_memory_max_ratio = parse(key, value)?;
+            }
+            "maxFilterMessageSize" => self.max_filter_message_size = parse(key, value)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Check the values fit together.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the offending option.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::InvalidArgument(m.to_owned()));
+        if self.mapped_file_size_commit_log < 4096 {
+            return bad("mappedFileSizeCommitLog must be at least 4096");
+        }
+        if self.mapped_file_size_consume_queue < 20 || self.mapped_file_size_consume_queue % 20 != 0
+        {
+            return bad("mappedFileSizeConsumeQueue must be a positive multiple of 20");
+        }
+        if self.max_message_size == 0 {
+            return bad("maxMessageSize must be positive");
+        }
+        if self.delete_hours().is_none() {
+            return bad("deleteWhen must be ';'-separated hours 0..=23");
+        }
+        Ok(())
+    }
+
+    /// The hours listed in `deleteWhen`, or `None` if it does not parse.
+    pub(crate) fn delete_hours(&self) -> Option<Vec<u32>> {
+        self.delete_when
+            .split(';')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<u32>().ok().filter(|h| *h < 24))
+            .collect()
+    }
+
+    /// `diskSpaceCleanForciblyRatio` clamped as RocketMQ does.
+    pub(crate) fn clean_forcibly_ratio(&self) -> u32 {
+        self.disk_space_clean_forcibly_ratio.clamp(30, 85)
+    }
+
+    /// `diskSpaceWarningLevelRatio` clamped as RocketMQ does.
+    pub(crate) fn warning_level_ratio(&self) -> u32 {
+        self.disk_space_warning_level_ratio.clamp(35, 90)
+    }
+}

@@ -1,0 +1,462 @@
+//! The store's background threads and its orderly shutdown.
+//!
+//! * **flush**: ASYNC_FLUSH syncs every `flushIntervalCommitLog` when enough pages are dirty
+//!   (every `flushCommitLogThoroughInterval` regardless); SYNC_FLUSH runs the group commit.
+//! * **dispatch**: builds ConsumeQueue entries from new CommitLog records and calls arrival
+//!   listeners.
+//! * **checkpoint**: every `flushIntervalConsumeQueue`, flushes the ConsumeQueues and writes
+//!   the checkpoint.
+//! * **clean**: every `cleanResourceInterval`, checks disk usage and deletes expired files.
+//!
+//! A failed sync poisons the store. Each thread ends when `shutting_down` is set; shutdown then
+//! flushes, checkpoints and removes the `abort` marker, so the next open knows the exit was
+//! clean.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::checkpoint::Checkpoint;
+use crate::config::FlushDiskType;
+use crate::consume_queue::CqEntry;
+use crate::error::{Error, Result};
+use crate::flush::DurabilityError;
+use crate::record::{peek_header, sysflag, RecordView, BLANK_MAGIC};
+use crate::store::{Arrival, DefaultMessageStore, Inner};
+
+fn spawn(name: &str, inner: &Arc<Inner>, f: fn(&Inner)) -> Result<std::thread::JoinHandle<()>> {
+    let inner = inner.clone();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || f(&inner))
+        .map_err(|e| Error::io(format!("starting thread {name}"), e))
+}
+
+/// Start every background thread.
+pub(crate) fn start(inner: &Arc<Inner>) -> Result<Vec<std::thread::JoinHandle<()>>> {
+    Ok(vec![
+        spawn("ferromq-flush", inner, flush_loop)?,
+        spawn("ferromq-dispatch", inner, dispatch_loop)?,
+        spawn("ferromq-checkpoint", inner, checkpoint_loop)?,
+        spawn("ferromq-clean", inner, clean_loop)?,
+    ])
+}
+
+fn stopping(inner: &Inner) -> bool {
+    inner.shutting_down.load(Ordering::Acquire)
+}
+
+/// Sleep up to `d`, waking early on shutdown.
+fn nap(inner: &Inner, d: Duration) {
+    inner.service_signal.wait(d, || stopping(inner));
+}
+
+fn flush_loop(inner: &Inner) {
+    match inner.config.flush_disk_type {
+        FlushDiskType::AsyncFlush => async_flush_loop(inner),
+        FlushDiskType::SyncFlush => group_commit_loop(inner),
+    }
+}
+
+fn async_flush_loop(inner: &Inner) {
+    let mut last_thorough = Instant::now();
+    while !stopping(inner) {
+        nap(inner, inner.config.flush_interval_commit_log);
+        let thorough = last_thorough.elapsed() >= inner.config.flush_commit_log_thorough_interval;
+        let least = if thorough {
+            0
+        } else {
+            inner.config.flush_commit_log_least_pages
+        };
+        if thorough {
+            last_thorough = Instant::now();
+        }
+        if let Err(e) = inner.commitlog.flush(least) {
+            inner.poison(format!("CommitLog flush failed: {e}"));
+        }
+    }
+}
+
+fn group_commit_loop(inner: &Inner) {
+    loop {
+        let (mut reqs, kicked) = inner.group_commit.take(Duration::from_millis(10));
+        let stop = stopping(inner);
+        if reqs.is_empty() && !kicked && !stop {
+            continue;
+        }
+        match inner.commitlog.flush(0) {
+            Ok(_) => {
+                let flushed = inner.commitlog.flushed_offset();
+                let now = Instant::now();
+                reqs.retain(|r| {
+                    if flushed >= r.end {
+                        r.waiter.complete(Ok(()));
+                        false
+                    } else if now >= r.deadline {
+                        r.waiter.complete(Err(DurabilityError::FlushTimeout));
+                        false
+                    } else {
+                        true
+                    }
+                });
+                inner.group_commit.requeue(reqs);
+            }
+            Err(e) => {
+                let why = format!("CommitLog flush failed: {e}");
+                inner.poison(why.clone());
+                for r in reqs {
+                    r.waiter
+                        .complete(Err(DurabilityError::FlushFailed(why.clone())));
+                }
+            }
+        }
+        if stop {
+            // Nothing can be appended any more (the CommitLog is closed); the final flush
+            // above covered everything, so no request stays queued.
+            inner
+                .group_commit
+                .fail_all(&DurabilityError::FlushFailed("store shut down".into()));
+            return;
+        }
+    }
+}
+
+impl Inner {
+    /// Dispatch records in `[from, to)`; returns where it got to. Stops early (without
+    /// advancing past the failing record) when a ConsumeQueue cannot be written.
+    pub(crate) fn dispatch_range(&self, from: u64, to: u64) -> u64 {
+        let mut off = from;
+        while off < to {
+            let Some(seg) = self.commitlog.segments.find(off) else {
+                // A hole (retention raced ahead): continue at the next segment, if any.
+                match self
+                    .commitlog
+                    .segments
+                    .snapshot()
+                    .into_iter()
+                    .find(|s| s.base() > off)
+                {
+                    Some(s) => {
+                        off = s.base();
+                        continue;
+                    }
+                    None => return to,
+                }
+            };
+            let header = self
+                .commitlog
+                .with_slice(off, 8, |h| peek_header(h))
+                .flatten();
+            let next = match header {
+                Some((_, BLANK_MAGIC)) => seg.end(),
+                Some((size, _)) if size > 0 => {
+                    let size = size as usize;
+                    let step = self.commitlog.with_slice(off, size, |b| {
+                        match RecordView::decode(b, false) {
+                            Ok(r) => self.dispatch_record(&r).map(|()| off + size as u64),
+                            Err(e) => {
+                                tracing::error!(offset = off, error = %e, "undecodable CommitLog record during dispatch; skipping to the next file");
+                                Ok(seg.end())
+                            }
+                        }
+                    });
+                    match step {
+                        Some(Ok(n)) => n,
+                        Some(Err(e)) => {
+                            tracing::error!(offset = off, error = %e, "cannot build ConsumeQueue; will retry");
+                            return off;
+                        }
+                        None => seg.end(),
+                    }
+                }
+                _ => {
+                    tracing::error!(
+                        offset = off,
+                        "bad CommitLog header during dispatch; skipping to the next file"
+                    );
+                    seg.end()
+                }
+            };
+            off = next;
+        }
+        off
+    }
+
+    fn dispatch_record(&self, r: &RecordView<'_>) -> Result<()> {
+        let f = &r.fields;
+        let tx = sysflag::transaction_type(f.sysflag);
+        if tx == sysflag::TRANSACTION_NOT_TYPE || tx == sysflag::TRANSACTION_COMMIT_TYPE {
+            let cq = self.queue_or_create(f.topic, f.queue_id)?;
+            let tags_code = r.tags_code();
+            let entry = CqEntry {
+                physical_offset: f.physical_offset,
+                size: r.total_size as i32,
+                tags_code,
+            };
+            if cq.put(f.queue_offset, entry)? {
+                let listeners = self.listeners.read().unwrap_or_else(|e| e.into_inner());
+                if !listeners.is_empty() {
+                    let a = Arrival {
+                        topic: f.topic,
+                        queue_id: f.queue_id,
+                        queue_offset: f.queue_offset,
+                        max_offset: cq.max_offset(),
+                        tags_code,
+                        store_timestamp: f.store_timestamp,
+                        properties: f.properties,
+                    };
+                    for l in listeners.iter() {
+                        l(&a);
+                    }
+                }
+            }
+            self.logics_timestamp
+                .fetch_max(f.store_timestamp, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Flush the ConsumeQueues and write the checkpoint (if anything changed).
+    pub(crate) fn checkpoint(&self) -> Result<()> {
+        let mut last = self
+            .last_checkpoint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dispatched = self.dispatched.load(Ordering::Acquire);
+        let queues = self.all_queues();
+        // Record the queue ends before flushing, so the flush covers everything recorded.
+        let mut table: Vec<(String, i32, i64)> = queues
+            .iter()
+            .map(|q| (q.topic.clone(), q.queue_id, q.max_offset()))
+            .collect();
+        table.sort();
+        for q in &queues {
+            q.flush().map_err(|e| {
+                let err = Error::io(
+                    format!("flushing ConsumeQueue {}-{}", q.topic, q.queue_id),
+                    e,
+                );
+                self.poison(err.to_string());
+                err
+            })?;
+        }
+        let ckpt = Checkpoint {
+            physic_msg_timestamp: self.commitlog.flushed_store_timestamp(),
+            logics_msg_timestamp: self.logics_timestamp.load(Ordering::Relaxed),
+            index_msg_timestamp: 0,
+            flushed_offset: self.commitlog.flushed_offset(),
+            dispatched_offset: dispatched,
+            queues: table,
+        };
+        if last.as_ref() == Some(&ckpt) {
+            return Ok(());
+        }
+        ckpt.store(self.fs.as_ref(), &self.checkpoint_path())
+            .map_err(|e| {
+                let err = Error::io("writing checkpoint", e);
+                self.poison(err.to_string());
+                err
+            })?;
+        *last = Some(ckpt);
+        Ok(())
+    }
+
+    /// Flush the CommitLog, wait for dispatch to catch up, checkpoint.
+    pub(crate) fn flush_all(&self) -> Result<()> {
+        self.commitlog.flush(0).map_err(|e| {
+            let err = Error::io("flushing CommitLog", e);
+            self.poison(err.to_string());
+            err
+        })?;
+        let target = self.commitlog.max_offset();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.dispatched.load(Ordering::Acquire) < target && Instant::now() < deadline {
+            self.dispatch_signal.raise_always();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.checkpoint()
+    }
+
+    /// One retention round (spec §8.4). `manual` deletes expired files outside `deleteWhen`.
+    pub(crate) fn clean(&self, manual: bool) -> Result<usize> {
+        let space = self.check_disk();
+        let used = space.unwrap_or(0.0);
+        let space_to_delete = used > f64::from(self.config.disk_max_used_space_ratio);
+        let forcibly = self.config.clean_file_forcibly_enable
+            && used > f64::from(self.config.clean_forcibly_ratio());
+        let hours = self.config.delete_hours().unwrap_or_default();
+        let time_to_delete = hours.contains(&local_hour(SystemTime::now()));
+        if !(manual || time_to_delete || space_to_delete || forcibly) {
+            return Ok(0);
+        }
+        let reserved = Duration::from_secs(self.config.file_reserved_time.saturating_mul(3600));
+        let now = SystemTime::now();
+        let mut deleted = 0;
+        while deleted < self.config.delete_file_batch_max {
+            let segs = self.commitlog.segments.snapshot();
+            if segs.len() <= 1 {
+                break;
+            }
+            let first = &segs[0];
+            // Never delete what is not yet flushed or dispatched.
+            if first.end() > self.commitlog.flushed_offset()
+                || first.end() > self.dispatched.load(Ordering::Acquire)
+            {
+                break;
+            }
+            let expired = self
+                .fs
+                .modified(first.path())
+                .map(|m| m + reserved <= now)
+                .unwrap_or(false);
+            if !(expired || forcibly) {
+                break;
+            }
+            tracing::info!(file = %first.path().display(), expired, forcibly, "deleting CommitLog file");
+            self.commitlog.segments.delete_first()?;
+            deleted += 1;
+        }
+        if deleted > 0 {
+            let min = self.commitlog.min_offset();
+            for q in self.all_queues() {
+                q.delete_expired(min)?;
+            }
+            self.check_disk();
+        }
+        Ok(deleted)
+    }
+
+    /// Measure disk usage and set or clear the disk-full flag. Returns the used percentage.
+    pub(crate) fn check_disk(&self) -> Option<f64> {
+        let dir = self.config.commit_log_dir();
+        let space = match self.fs.disk_space(&dir) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read disk usage");
+                return None;
+            }
+        };
+        let used = space.used_percent();
+        *self
+            .disk_used_percent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = used;
+        let full = used > f64::from(self.config.warning_level_ratio())
+            || space.available < self.config.disk_space_min_free_bytes;
+        let was = self.disk_full.swap(full, Ordering::AcqRel);
+        if full && !was {
+            tracing::error!(
+                used_percent = used,
+                available = space.available,
+                "disk full; refusing writes"
+            );
+        } else if !full && was {
+            tracing::info!(
+                used_percent = used,
+                "disk space recovered; accepting writes"
+            );
+        }
+        Some(used)
+    }
+}
+
+fn dispatch_loop(inner: &Inner) {
+    loop {
+        let max = inner.commitlog.max_offset();
+        let from = inner.dispatched.load(Ordering::Acquire);
+        if from < max {
+            let to = inner.dispatch_range(from, max);
+            inner.dispatched.store(to, Ordering::Release);
+            if to == from {
+                // A ConsumeQueue could not be written (disk full?): back off, then retry.
+                nap(inner, Duration::from_millis(100));
+            }
+            continue;
+        }
+        if stopping(inner) {
+            return;
+        }
+        inner.dispatch_signal.wait(Duration::from_millis(100), || {
+            inner.commitlog.max_offset() > inner.dispatched.load(Ordering::Acquire)
+                || stopping(inner)
+        });
+    }
+}
+
+fn checkpoint_loop(inner: &Inner) {
+    while !stopping(inner) {
+        nap(inner, inner.config.flush_interval_consume_queue);
+        if stopping(inner) {
+            return;
+        }
+        if let Err(e) = inner.checkpoint() {
+            tracing::error!(error = %e, "checkpoint failed");
+        }
+    }
+}
+
+fn clean_loop(inner: &Inner) {
+    inner.check_disk();
+    while !stopping(inner) {
+        nap(inner, inner.config.clean_resource_interval);
+        if stopping(inner) {
+            return;
+        }
+        if let Err(e) = inner.clean(false) {
+            tracing::error!(error = %e, "retention round failed");
+        }
+    }
+}
+
+/// Local hour of day (0..=23) for `deleteWhen`.
+fn local_hour(t: SystemTime) -> u32 {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as libc::time_t;
+    // SAFETY: localtime_r writes only into `tm`, which we own.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return ((secs / 3600) % 24) as u32;
+        }
+        tm.tm_hour as u32
+    }
+}
+
+/// Stop the threads, flush, checkpoint, remove the abort marker and unlock. Idempotent.
+pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
+    let inner = &store.inner;
+    if inner.shutting_down.swap(true, Ordering::AcqRel) {
+        return Ok(());
+    }
+    inner.commitlog.close();
+    inner.dispatch_signal.raise_always();
+    inner.service_signal.raise_always();
+    let threads = std::mem::take(&mut *store.threads.lock().unwrap_or_else(|e| e.into_inner()));
+    for t in threads {
+        if t.join().is_err() {
+            inner.poison("a background thread panicked".into());
+        }
+    }
+    let mut result = inner.commitlog.flush(0).map(|_| ()).map_err(|e| {
+        let err = Error::io("final CommitLog flush", e);
+        inner.poison(err.to_string());
+        err
+    });
+    // The dispatcher drained before exiting; if it could not, the next open re-dispatches.
+    if result.is_ok() {
+        result = inner.checkpoint();
+    }
+    if result.is_ok() && !inner.is_poisoned.load(Ordering::Acquire) {
+        if let Err(e) = inner.fs.remove_file(&inner.abort_path()) {
+            result = Err(Error::io("removing abort file", e));
+        }
+    }
+    inner
+        .dir_lock
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    result
+}
