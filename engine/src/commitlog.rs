@@ -314,7 +314,7 @@ impl CommitLog {
 
     /// The whole record starting at `phys`, if one is stored there.
     pub(crate) fn record_at(&self, phys: u64) -> Option<Bytes> {
-        let size = self.with_slice(phys, 8, |h| peek_header(h))??;
+        let size = self.with_slice(phys, 8, peek_header)??;
         match size {
             (size, magic) if magic != BLANK_MAGIC && size > 0 => self.read(phys, size as usize),
             _ => None,

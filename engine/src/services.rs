@@ -143,10 +143,7 @@ impl Inner {
                     None => return to,
                 }
             };
-            let header = self
-                .commitlog
-                .with_slice(off, 8, |h| peek_header(h))
-                .flatten();
+            let header = self.commitlog.with_slice(off, 8, peek_header).flatten();
             let next = match header {
                 Some((_, BLANK_MAGIC)) => seg.end(),
                 Some((size, _)) if size > 0 => {

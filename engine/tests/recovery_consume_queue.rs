@@ -10,7 +10,10 @@ use std::path::Path;
 use common::{body, read_queue, small_config, wait_for_queue};
 use ferromq_engine::{CqEntry, DefaultMessageStore, Message, MessageStore, StoreConfig};
 
-fn prepare(dir: &Path, n: u64) -> (StoreConfig, Vec<Vec<(i64, Vec<u8>)>>, Vec<(u64, usize)>) {
+/// Per queue, the (queue offset, body) of each message.
+type Expected = Vec<Vec<(i64, Vec<u8>)>>;
+
+fn prepare(dir: &Path, n: u64) -> (StoreConfig, Expected, Vec<(u64, usize)>) {
     let config = small_config(dir);
     let store = DefaultMessageStore::open(config.clone()).unwrap();
     let mut expected = vec![Vec::new(); 4];
