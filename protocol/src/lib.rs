@@ -23,6 +23,8 @@
 //! own and never panics on input. It is not a client or a server: those live in
 //! `ferromq-client`, `ferromq-namesrv` and `ferromq-broker`.
 
+#![warn(missing_docs)]
+
 pub mod body;
 pub mod code;
 pub mod codec;

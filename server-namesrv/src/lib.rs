@@ -26,6 +26,8 @@
 //! Brokers not heard from within their timeout, and brokers whose connection closes, are
 //! unregistered with their routes.
 
+#![warn(missing_docs)]
+
 mod cmd;
 pub mod config;
 mod connection;
