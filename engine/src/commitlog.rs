@@ -17,11 +17,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use crate::error::{DecodeError, Error, Result};
+use crate::flush::Signal;
+use crate::fs::MappedFile;
 use crate::record::{
     self, peek_header, sysflag, RecordFields, RecordView, BLANK_HEADER_SIZE, BLANK_MAGIC,
     PHYSICAL_OFFSET_POS, QUEUE_OFFSET_POS,
 };
-use crate::segment::{Segment, SegmentQueue};
+use crate::segment::{self, Segment, SegmentQueue};
 use crate::Message;
 
 /// Records encoded outside the append lock, waiting for their offsets and timestamp.
@@ -34,14 +36,35 @@ pub(crate) struct EncodedBatch {
 }
 
 impl EncodedBatch {
-    /// Encode messages of one (topic, queue). The caller has validated them.
-    pub(crate) fn encode(msgs: &[Message], store_host: SocketAddr) -> Self {
+    /// Encode messages of one (topic, queue). The caller has validated everything but the
+    /// properties' length, which is checked here (it needs the encoded form).
+    pub(crate) fn encode(msgs: &[Message], store_host: SocketAddr) -> Result<Self> {
         let first = &msgs[0];
-        let mut buf = Vec::new();
+        let props: Vec<String> = msgs.iter().map(|m| m.properties.encode()).collect();
+        if let Some(p) = props.iter().find(|p| p.len() > record::MAX_PROPERTIES_LEN) {
+            return Err(Error::InvalidArgument(format!(
+                "properties of {} bytes exceed {}",
+                p.len(),
+                record::MAX_PROPERTIES_LEN
+            )));
+        }
+        let total: usize = msgs
+            .iter()
+            .zip(&props)
+            .map(|(m, p)| {
+                record::record_len(
+                    m.body.len(),
+                    m.topic.len(),
+                    p.len(),
+                    &m.born_host,
+                    &store_host,
+                )
+            })
+            .sum();
+        let mut buf = Vec::with_capacity(total);
         let mut records = Vec::with_capacity(msgs.len());
-        for m in msgs {
+        for (m, props) in msgs.iter().zip(&props) {
             let start = buf.len();
-            let props = m.properties.encode();
             record::encode_record(
                 &RecordFields {
                     queue_id: m.queue_id,
@@ -57,7 +80,7 @@ impl EncodedBatch {
                     prepared_transaction_offset: m.prepared_transaction_offset,
                     body: &m.body,
                     topic: &m.topic,
-                    properties: &props,
+                    properties: props,
                 },
                 &mut buf,
             );
@@ -71,12 +94,12 @@ impl EncodedBatch {
                 takes_offset,
             ));
         }
-        EncodedBatch {
+        Ok(EncodedBatch {
             topic: first.topic.clone(),
             queue_id: first.queue_id,
             buf,
             records,
-        }
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -115,6 +138,9 @@ pub(crate) struct CommitLog {
     flush_lock: Mutex<()>,
     last_store_timestamp: AtomicI64,
     flushed_store_timestamp: AtomicI64,
+    /// The next segment, created and pre-faulted by the allocator thread.
+    prepared: Mutex<Option<(u64, Box<dyn MappedFile>)>>,
+    pub(crate) allocate_signal: Signal,
 }
 
 fn now_millis() -> i64 {
@@ -152,6 +178,8 @@ impl CommitLog {
             flush_lock: Mutex::new(()),
             last_store_timestamp: AtomicI64::new(0),
             flushed_store_timestamp: AtomicI64::new(0),
+            prepared: Mutex::new(None),
+            allocate_signal: Signal::default(),
         }
     }
 
@@ -189,6 +217,47 @@ impl CommitLog {
         self.flushed_offset.store(end, Ordering::Release);
     }
 
+    /// Create and pre-fault the segment after the last one, if not done yet (the allocator
+    /// thread's job, RocketMQ's `AllocateMappedFileService`).
+    pub(crate) fn prepare_next(&self) -> Result<()> {
+        // The lock is held while creating and warming, and the appender holds it while it
+        // takes the prepared file or creates one itself: so the two never create, warm and
+        // write the same file at once.
+        let mut prepared = lock(&self.prepared);
+        let next = match self.segments.snapshot().last() {
+            Some(s) => s.end(),
+            None => {
+                let end = self.max_offset();
+                if end % self.segments.file_size() != 0 {
+                    return Ok(());
+                }
+                end
+            }
+        };
+        if self.segments.find(next).is_some() || prepared.as_ref().is_some_and(|(b, _)| *b == next)
+        {
+            return Ok(());
+        }
+        if let Some((old, file)) = prepared.take() {
+            drop(file);
+            self.segments.discard(old);
+        }
+        let file = self.segments.open_new(next)?;
+        segment::warm(file.as_ref());
+        *prepared = Some((next, file));
+        Ok(())
+    }
+
+    /// Delete a prepared but unused segment file (shutdown).
+    pub(crate) fn discard_prepared(&self) {
+        if let Some((base, file)) = lock(&self.prepared).take() {
+            drop(file);
+            if self.segments.find(base).is_none() {
+                self.segments.discard(base);
+            }
+        }
+    }
+
     /// Refuse further appends; waits for an append in progress.
     pub(crate) fn close(&self) {
         lock(&self.append).closed = true;
@@ -223,8 +292,15 @@ impl CommitLog {
                             reason: "append position is inside a missing CommitLog file".into(),
                         });
                     }
-                    let s = self.segments.create(st.write_offset)?;
+                    let mut prepared = lock(&self.prepared);
+                    let s = match prepared.take_if(|(base, _)| *base == st.write_offset) {
+                        Some((base, file)) => self.segments.install(base, file),
+                        None => self.segments.create(st.write_offset)?,
+                    };
+                    drop(prepared);
                     st.current = Some(s.clone());
+                    // Have the allocator prepare the one after.
+                    self.allocate_signal.raise();
                     s
                 }
             };

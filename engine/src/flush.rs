@@ -254,6 +254,8 @@ pub(crate) struct Signal {
 impl Signal {
     /// Wake the sleeper, if any. Costs one atomic load when nobody sleeps.
     pub(crate) fn raise(&self) {
+        // Pairs with the fence in `wait`: either we see the sleeper, or it sees our work.
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self.sleeping.load(Ordering::SeqCst) {
             *lock(&self.raised) = true;
             self.cv.notify_one();
@@ -271,6 +273,7 @@ impl Signal {
     pub(crate) fn wait(&self, timeout: Duration, has_work: impl Fn() -> bool) {
         let mut g = lock(&self.raised);
         self.sleeping.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
         if !*g && !has_work() {
             g = self
                 .cv

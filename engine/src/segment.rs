@@ -147,6 +147,23 @@ impl AsRef<[u8]> for SegmentSlice {
     }
 }
 
+/// Pre-fault every page of a new file for writing, so appends do not pay for page faults
+/// (on ext4 the first write to a preallocated page costs ~15 µs). Each byte is written back
+/// with its own value, so content is never changed.
+pub(crate) fn warm(file: &dyn MappedFile) {
+    let map = file.map();
+    let ptr = map.as_mut_ptr();
+    let mut pos = 0;
+    while pos < map.len() {
+        // SAFETY: in bounds; the file is not yet visible to any reader or writer.
+        unsafe {
+            let p = ptr.add(pos);
+            std::ptr::write_volatile(p, std::ptr::read_volatile(p));
+        }
+        pos += 4096;
+    }
+}
+
 /// File name of a segment: its base offset as 20 zero-padded decimal digits.
 pub(crate) fn segment_name(base: u64) -> String {
     format!("{base:020}")
@@ -250,9 +267,14 @@ impl SegmentQueue {
 
     /// Create the segment starting at `base` (which must follow the last one).
     pub(crate) fn create(&self, base: u64) -> Result<Arc<Segment>> {
+        let file = self.open_new(base)?;
+        Ok(self.install(base, file))
+    }
+
+    /// Create the file for the segment at `base` without adding it to the queue.
+    pub(crate) fn open_new(&self, base: u64) -> Result<Box<dyn MappedFile>> {
         let path = self.dir.join(segment_name(base));
-        let file = self
-            .fs
+        self.fs
             .open_mapped(&path, self.file_size, true)
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::StorageFull {
@@ -260,7 +282,21 @@ impl SegmentQueue {
                 } else {
                     Error::io(format!("creating {}", path.display()), e)
                 }
-            })?;
+            })
+    }
+
+    /// Delete the file of a segment that was opened with [`SegmentQueue::open_new`] but never
+    /// installed.
+    pub(crate) fn discard(&self, base: u64) {
+        let path = self.dir.join(segment_name(base));
+        if let Err(e) = self.fs.remove_file(&path) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot remove unused segment file");
+        }
+    }
+
+    /// Add a file opened with [`SegmentQueue::open_new`] as the segment at `base`.
+    pub(crate) fn install(&self, base: u64, file: Box<dyn MappedFile>) -> Arc<Segment> {
+        let path = self.dir.join(segment_name(base));
         let seg = Arc::new(Segment {
             base,
             size: self.file_size,
@@ -271,7 +307,7 @@ impl SegmentQueue {
         segs.retain(|s| s.base != base);
         segs.push(seg.clone());
         segs.sort_by_key(|s| s.base);
-        Ok(seg)
+        seg
     }
 
     /// Delete segments entirely at or beyond `offset` and zero the containing segment from

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::checkpoint::Checkpoint;
 use crate::config::FlushDiskType;
-use crate::consume_queue::CqEntry;
+use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::error::{Error, Result};
 use crate::flush::DurabilityError;
 use crate::record::{peek_header, sysflag, RecordView, BLANK_MAGIC};
@@ -39,6 +39,7 @@ pub(crate) fn start(inner: &Arc<Inner>) -> Result<Vec<std::thread::JoinHandle<()
         spawn("ferromq-dispatch", inner, dispatch_loop)?,
         spawn("ferromq-checkpoint", inner, checkpoint_loop)?,
         spawn("ferromq-clean", inner, clean_loop)?,
+        spawn("ferromq-allocate", inner, allocate_loop)?,
     ])
 }
 
@@ -126,6 +127,8 @@ impl Inner {
     /// advancing past the failing record) when a ConsumeQueue cannot be written.
     pub(crate) fn dispatch_range(&self, from: u64, to: u64) -> u64 {
         let mut off = from;
+        // Consecutive records often go to the same queue: skip the map lookups for them.
+        let mut last: Option<Arc<ConsumeQueue>> = None;
         while off < to {
             let Some(seg) = self.commitlog.segments.find(off) else {
                 // A hole (retention raced ahead): continue at the next segment, if any.
@@ -150,7 +153,7 @@ impl Inner {
                     let size = size as usize;
                     let step = self.commitlog.with_slice(off, size, |b| {
                         match RecordView::decode(b, false) {
-                            Ok(r) => self.dispatch_record(&r).map(|()| off + size as u64),
+                            Ok(r) => self.dispatch_record(&r, &mut last).map(|()| off + size as u64),
                             Err(e) => {
                                 tracing::error!(offset = off, error = %e, "undecodable CommitLog record during dispatch; skipping to the next file");
                                 Ok(seg.end())
@@ -179,11 +182,22 @@ impl Inner {
         off
     }
 
-    fn dispatch_record(&self, r: &RecordView<'_>) -> Result<()> {
+    fn dispatch_record(
+        &self,
+        r: &RecordView<'_>,
+        last: &mut Option<Arc<ConsumeQueue>>,
+    ) -> Result<()> {
         let f = &r.fields;
         let tx = sysflag::transaction_type(f.sysflag);
         if tx == sysflag::TRANSACTION_NOT_TYPE || tx == sysflag::TRANSACTION_COMMIT_TYPE {
-            let cq = self.queue_or_create(f.topic, f.queue_id)?;
+            let cq = match last {
+                Some(q) if q.queue_id == f.queue_id && q.topic == f.topic => q.clone(),
+                _ => {
+                    let q = self.queue_or_create(f.topic, f.queue_id)?;
+                    *last = Some(q.clone());
+                    q
+                }
+            };
             let tags_code = r.tags_code();
             let entry = CqEntry {
                 physical_offset: f.physical_offset,
@@ -357,7 +371,13 @@ impl Inner {
     }
 }
 
+/// Idle polls before the dispatcher sleeps until woken. While it polls, appenders do not
+/// need to wake it (a futex wake per append would cost more than the append).
+const DISPATCH_POLLS_BEFORE_SLEEP: u32 = 50;
+const DISPATCH_POLL_INTERVAL: Duration = Duration::from_micros(200);
+
 fn dispatch_loop(inner: &Inner) {
+    let mut idle = 0;
     loop {
         let max = inner.commitlog.max_offset();
         let from = inner.dispatched.load(Ordering::Acquire);
@@ -368,15 +388,33 @@ fn dispatch_loop(inner: &Inner) {
                 // A ConsumeQueue could not be written (disk full?): back off, then retry.
                 nap(inner, Duration::from_millis(100));
             }
+            idle = 0;
             continue;
         }
         if stopping(inner) {
             return;
         }
+        idle += 1;
+        if idle < DISPATCH_POLLS_BEFORE_SLEEP {
+            std::thread::sleep(DISPATCH_POLL_INTERVAL);
+            continue;
+        }
         inner.dispatch_signal.wait(Duration::from_millis(100), || {
             inner.commitlog.max_offset() > inner.dispatched.load(Ordering::Acquire)
                 || stopping(inner)
         });
+    }
+}
+
+fn allocate_loop(inner: &Inner) {
+    while !stopping(inner) {
+        if let Err(e) = inner.commitlog.prepare_next() {
+            tracing::warn!(error = %e, "cannot prepare the next CommitLog file");
+        }
+        inner
+            .commitlog
+            .allocate_signal
+            .wait(Duration::from_secs(1), || stopping(inner));
     }
 }
 
@@ -430,6 +468,7 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
     inner.commitlog.close();
     inner.dispatch_signal.raise_always();
     inner.service_signal.raise_always();
+    inner.commitlog.allocate_signal.raise_always();
     let threads = std::mem::take(&mut *store.threads.lock().unwrap_or_else(|e| e.into_inner()));
     for t in threads {
         if t.join().is_err() {
@@ -441,6 +480,7 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
         inner.poison(err.to_string());
         err
     });
+    inner.commitlog.discard_prepared();
     // The dispatcher drained before exiting; if it could not, the next open re-dispatches.
     if result.is_ok() {
         result = inner.checkpoint();

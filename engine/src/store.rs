@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::filter::MessageFilter;
 use crate::flush::{Durability, DurabilityError, GroupCommit, Signal};
 use crate::fs::{FileSystem, StdFs};
-use crate::record::{self, property, Properties, MAX_PROPERTIES_LEN};
+use crate::record::{self, property, Properties};
 
 /// A message to store. The store adds the queue offset, physical offset, store timestamp and
 /// store host.
@@ -477,16 +477,10 @@ impl Inner {
                     "a batch must target one topic and queue".into(),
                 ));
             }
-            let props_len = m.properties.encode().len();
-            if props_len > MAX_PROPERTIES_LEN {
-                return Err(Error::InvalidArgument(format!(
-                    "properties of {props_len} bytes exceed {MAX_PROPERTIES_LEN}"
-                )));
-            }
         }
         self.check_writable()?;
         let store_host = self.config.store_host;
-        let mut batch = EncodedBatch::encode(msgs, store_host);
+        let mut batch = EncodedBatch::encode(msgs, store_host)?;
         let appended = match self.commitlog.append(&mut batch) {
             Ok(a) => a,
             Err(e @ (Error::Io { .. } | Error::Corrupt { .. })) => {
