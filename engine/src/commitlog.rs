@@ -509,6 +509,6 @@ impl CommitLog {
 
     /// Truncate the log at `offset` (recovery only).
     pub(crate) fn truncate(&self, offset: u64) -> Result<()> {
-        self.segments.truncate(offset)
+        self.segments.truncate(offset, true)
     }
 }

@@ -118,6 +118,8 @@ impl ConsumeQueue {
         };
         let start_idx = segs.len().saturating_sub(3);
         let mut end = segs[start_idx].base();
+        // Zeros after the last entry are the normal end; anything else is garbage to clear.
+        let mut garbage = false;
         'files: for (i, seg) in segs.iter().enumerate().skip(start_idx) {
             if seg.base() != end {
                 break; // a missing file: everything after it is unreachable
@@ -132,6 +134,7 @@ impl ConsumeQueue {
                 };
                 if !e.is_valid() {
                     end = seg.base() + pos;
+                    garbage = raw.is_some_and(|r| r.iter().any(|&b| b != 0));
                     break 'files;
                 }
                 pos += CQ_ENTRY_SIZE;
@@ -141,7 +144,7 @@ impl ConsumeQueue {
                 break;
             }
         }
-        self.segments.truncate(end)?;
+        self.segments.truncate(end, garbage)?;
         self.write_pos.store(end, Ordering::Release);
         self.flushed_pos.store(end, Ordering::Release);
         self.min_pos.store(first.base(), Ordering::Release);
@@ -229,7 +232,7 @@ impl ConsumeQueue {
         if pos >= self.write_pos.load(Ordering::Acquire) {
             return Ok(());
         }
-        self.segments.truncate(pos)?;
+        self.segments.truncate(pos, true)?;
         self.write_pos.store(pos, Ordering::Release);
         self.flushed_pos.store(pos, Ordering::Release);
         if self.min_pos.load(Ordering::Acquire) > pos {

@@ -55,6 +55,23 @@ pub trait MappedFile: Send + Sync {
     /// # Errors
     /// Any I/O error; the store poisons itself on it.
     fn sync(&self, offset: usize, len: usize) -> io::Result<()>;
+
+    /// Zero `len` bytes at `offset` and make that durable. The default writes zeros through
+    /// the mapping; file systems that can zero a range without touching it do so.
+    ///
+    /// Called only while no reader or writer uses the range (recovery).
+    ///
+    /// # Errors
+    /// Any I/O error.
+    fn zero(&self, offset: usize, len: usize) -> io::Result<()> {
+        let end = offset
+            .checked_add(len)
+            .filter(|&e| e <= self.map().len())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "zero out of range"))?;
+        // SAFETY: in bounds; the caller guarantees nobody else touches the range.
+        unsafe { std::ptr::write_bytes(self.map().as_mut_ptr().add(offset), 0, end - offset) };
+        self.sync(offset, len)
+    }
 }
 
 /// The file operations the store needs. Implementations must be cheap to share.
@@ -136,6 +153,50 @@ impl MappedFile for StdMapped {
             return Ok(());
         }
         self.map.flush_range(offset, len)
+    }
+
+    /// `FALLOC_FL_ZERO_RANGE` turns the range into zeroed, still-allocated blocks without
+    /// reading or writing it (the kernel also zaps the mapped pages); falls back to writing
+    /// zeros where the file system cannot.
+    fn zero(&self, offset: usize, len: usize) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        if len == 0 {
+            return Ok(());
+        }
+        let (Ok(off), Ok(n)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "range too large",
+            ));
+        };
+        // SAFETY: a plain syscall on our own open file descriptor.
+        let r = unsafe {
+            libc::fallocate(
+                self._file.as_raw_fd(),
+                libc::FALLOC_FL_ZERO_RANGE | libc::FALLOC_FL_KEEP_SIZE,
+                off,
+                n,
+            )
+        };
+        if r == 0 {
+            return self._file.sync_data();
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) | Some(libc::EINVAL) => {
+                let end = offset + len;
+                if end > self.map.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "zero out of range",
+                    ));
+                }
+                // SAFETY: in bounds; recovery has the file to itself.
+                unsafe { std::ptr::write_bytes(self.map.as_mut_ptr().add(offset), 0, len) };
+                self.sync(offset, len)
+            }
+            _ => Err(err),
+        }
     }
 }
 

@@ -103,8 +103,8 @@ impl Segment {
         self.file.sync(from, to - from)
     }
 
-    /// Zero `[from, size)`; recovery uses it so stale bytes past a truncation point can never
-    /// be mistaken for records later.
+    /// Zero `[from, size)` durably; recovery uses it so stale bytes past a truncation point
+    /// can never be mistaken for records later.
     ///
     /// # Safety
     /// No reader or other writer may exist (recovery only).
@@ -113,21 +113,7 @@ impl Segment {
         if from >= size {
             return Ok(());
         }
-        // Only touch pages that hold something, so a mostly empty tail is not faulted in.
-        let base = self.file.map().as_mut_ptr();
-        let mut dirty_end = from;
-        const CHUNK: usize = 64 * 1024;
-        let mut pos = from;
-        while pos < size {
-            let n = CHUNK.min(size - pos);
-            let chunk = std::slice::from_raw_parts(base.add(pos), n);
-            if chunk.iter().any(|&b| b != 0) {
-                std::ptr::write_bytes(base.add(pos), 0, n);
-                dirty_end = pos + n;
-            }
-            pos += n;
-        }
-        self.sync(from, dirty_end)
+        self.file.zero(from, size - from)
     }
 }
 
@@ -310,9 +296,9 @@ impl SegmentQueue {
         seg
     }
 
-    /// Delete segments entirely at or beyond `offset` and zero the containing segment from
-    /// `offset` on. Recovery only.
-    pub(crate) fn truncate(&self, offset: u64) -> Result<()> {
+    /// Delete segments entirely at or beyond `offset` and (with `zero`) zero the containing
+    /// segment from `offset` on. Recovery only.
+    pub(crate) fn truncate(&self, offset: u64, zero: bool) -> Result<()> {
         let mut segs = self.write();
         while let Some(last) = segs.last() {
             if last.base < offset {
@@ -324,7 +310,7 @@ impl SegmentQueue {
                 .map_err(|e| Error::io(format!("removing {}", last.path.display()), e))?;
         }
         if let Some(last) = segs.last() {
-            if offset < last.end() {
+            if zero && offset < last.end() {
                 // SAFETY: recovery runs before readers and writers exist.
                 unsafe { last.zero_from((offset - last.base) as usize) }
                     .map_err(|e| Error::io(format!("zeroing {}", last.path.display()), e))?;
