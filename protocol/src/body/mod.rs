@@ -5,12 +5,14 @@
 //! writes standard JSON with fastjson's field names. Field declaration order follows fastjson's
 //! alphabetical order so our output reads like Java's.
 
+pub mod admin;
 pub mod client;
 pub mod common;
 pub mod namesrv;
 pub mod register;
 pub mod route;
 
+pub use admin::*;
 pub use client::*;
 pub use common::*;
 pub use namesrv::*;
