@@ -59,3 +59,15 @@ fn client_id_is_written_with_capital_id() {
     let text = String::from_utf8(json::encode(&hb).to_vec()).unwrap();
     assert!(text.contains(r#""clientID":"x""#), "{text}");
 }
+
+#[test]
+fn cpp_client_heartbeat_with_ordinal_enums_and_string_sub_version() {
+    // Captured from librocketmq.so (rocketmq-client-python 0.5.0rc2), byte for byte.
+    let text = "{\"clientID\":\"7954-127.0.0.1@DEFAULT\",\"consumerDataSet\":[{\"consumeFromWhere\":0,\"consumeType\":1,\"groupName\":\"hgroup\",\"messageModel\":1,\"subscriptionDataSet\":[{\"subString\":\"*\",\"subVersion\":\"1795281528762\",\"topic\":\"%RETRY%hgroup\"},{\"subString\":\"*\",\"subVersion\":\"1795281528762\",\"topic\":\"HTopic\"}]}]}\n";
+    let hb: HeartbeatData = json::decode(text.as_bytes()).unwrap();
+    let c = &hb.consumer_data_set[0];
+    assert_eq!(c.consume_type, ConsumeType::ConsumePassively);
+    assert_eq!(c.message_model, MessageModel::Clustering);
+    assert_eq!(c.subscription_data_set[1].sub_version, 1795281528762);
+    assert_eq!(c.subscription_data_set[1].topic, "HTopic");
+}

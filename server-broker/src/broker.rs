@@ -209,6 +209,9 @@ pub async fn run(
 
     shutdown.await;
     tracing::info!("broker shutting down");
+    // Every loop holds a receiver (the accept loops also hold senders, so dropping ours would
+    // not close the channel): tell them explicitly.
+    let _ = notify_shutdown.send(());
     drop(notify_shutdown);
     drop(done_tx);
     let _ = done_rx.recv().await;

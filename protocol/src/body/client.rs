@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
 
 use crate::body::common::MessageQueue;
@@ -19,7 +20,7 @@ fn tag() -> String {
 }
 
 /// Pull (`CONSUME_ACTIVELY`), push (`CONSUME_PASSIVELY`) or POP.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub enum ConsumeType {
     /// Pull consumer.
     #[serde(rename = "CONSUME_ACTIVELY")]
@@ -34,7 +35,7 @@ pub enum ConsumeType {
 }
 
 /// Clustering (each message to one member) or broadcasting (to every member).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub enum MessageModel {
     /// Every member gets every message.
     #[serde(rename = "BROADCASTING")]
@@ -46,7 +47,7 @@ pub enum MessageModel {
 }
 
 /// Where a group with no stored offset starts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[allow(missing_docs)]
 pub enum ConsumeFromWhere {
     #[default]
@@ -76,7 +77,8 @@ pub struct SubscriptionData {
     pub expression_type: String,
     /// The expression as written (`"TagA || TagB"`, `"*"`).
     pub sub_string: String,
-    /// Subscription version (client timestamp).
+    /// Subscription version (client timestamp). The C++ client sends it as a string.
+    #[serde(deserialize_with = "i64_or_string")]
     pub sub_version: i64,
     /// Parsed tags.
     pub tags_set: BTreeSet<String>,
@@ -221,4 +223,61 @@ pub struct ProducerConnection {
 pub struct GroupList {
     /// Group names.
     pub group_list: BTreeSet<String>,
+}
+
+/// Java enums read by name or, as fastjson also accepts and the C++ client sends, by ordinal.
+macro_rules! name_or_ordinal {
+    ($ty:ty, [$($name:literal => $variant:expr),+ $(,)?]) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const VARIANTS: &[(&str, $ty)] = &[$(($name, $variant)),+];
+                match serde_json::Value::deserialize(d)? {
+                    serde_json::Value::String(s) => VARIANTS
+                        .iter()
+                        .find(|(n, _)| *n == s)
+                        .map(|(_, v)| *v)
+                        .ok_or_else(|| D::Error::custom(format!("unknown {} {s:?}", stringify!($ty)))),
+                    serde_json::Value::Number(n) => n
+                        .as_u64()
+                        .and_then(|i| usize::try_from(i).ok())
+                        .and_then(|i| VARIANTS.get(i))
+                        .map(|(_, v)| *v)
+                        .ok_or_else(|| D::Error::custom(format!("bad {} ordinal {n}", stringify!($ty)))),
+                    other => Err(D::Error::custom(format!("bad {} {other}", stringify!($ty)))),
+                }
+            }
+        }
+    };
+}
+
+name_or_ordinal!(ConsumeType, [
+    "CONSUME_ACTIVELY" => ConsumeType::ConsumeActively,
+    "CONSUME_PASSIVELY" => ConsumeType::ConsumePassively,
+    "CONSUME_POP" => ConsumeType::ConsumePop,
+]);
+name_or_ordinal!(MessageModel, [
+    "BROADCASTING" => MessageModel::Broadcasting,
+    "CLUSTERING" => MessageModel::Clustering,
+]);
+name_or_ordinal!(ConsumeFromWhere, [
+    "CONSUME_FROM_LAST_OFFSET" => ConsumeFromWhere::ConsumeFromLastOffset,
+    "CONSUME_FROM_LAST_OFFSET_AND_FROM_MIN_WHEN_BOOT_FIRST" => ConsumeFromWhere::ConsumeFromLastOffsetAndFromMinWhenBootFirst,
+    "CONSUME_FROM_MIN_OFFSET" => ConsumeFromWhere::ConsumeFromMinOffset,
+    "CONSUME_FROM_MAX_OFFSET" => ConsumeFromWhere::ConsumeFromMaxOffset,
+    "CONSUME_FROM_FIRST_OFFSET" => ConsumeFromWhere::ConsumeFromFirstOffset,
+    "CONSUME_FROM_TIMESTAMP" => ConsumeFromWhere::ConsumeFromTimestamp,
+]);
+
+/// A Java long written as a number or, by the C++ client, as a decimal string.
+fn i64_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| D::Error::custom(format!("not a long: {n}"))),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| D::Error::custom(format!("not a long: {s:?}"))),
+        other => Err(D::Error::custom(format!("not a long: {other}"))),
+    }
 }
