@@ -278,3 +278,49 @@ pub fn props(pairs: &[(&str, &str)]) -> String {
 pub fn ext(cmd: &RemotingCommand, key: &str) -> String {
     cmd.ext_fields.get(key).cloned().unwrap_or_default()
 }
+
+/// Pull with an explicit `*` subscription until SUCCESS (the message may not be dispatched to
+/// its queue yet) or `within` passes; returns the last response.
+pub async fn pull_found(
+    c: &mut Client,
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    within: Duration,
+) -> RemotingCommand {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let r = c.pull(group, topic, queue_id, offset, "*", 0).await;
+        if r.code == ferromq_protocol::code::response_code::SUCCESS
+            || tokio::time::Instant::now() >= deadline
+        {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// An UPDATE_AND_CREATE_TOPIC request (SINGLE_TAG, not ordered).
+pub fn create_topic_request(topic: &str, queues: i32, perm: i32) -> RemotingCommand {
+    let h = ferromq_protocol::header::CreateTopicRequestHeader {
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        read_queue_nums: queues,
+        write_queue_nums: queues,
+        perm,
+        topic_filter_type: "SINGLE_TAG".into(),
+        topic_sys_flag: None,
+        order: false,
+        attributes: None,
+        force: None,
+    };
+    RemotingCommand::request(request_code::UPDATE_AND_CREATE_TOPIC).with_header(&h)
+}
+
+/// The stored records of a pull response (CRCs checked).
+pub fn records(resp: &RemotingCommand) -> Vec<ferromq_engine::record::RecordView<'_>> {
+    let (recs, complete) = ferromq_engine::record::decode_all(resp.body_bytes(), true);
+    assert!(complete, "pull body has a record that fails its checks");
+    recs
+}
