@@ -28,6 +28,7 @@ pub struct TestBroker {
 }
 
 /// Broker config for tests: loopback only, small files, quick persistence.
+#[allow(clippy::field_reassign_with_default)]
 pub fn test_config(dir: &Path) -> BrokerConfig {
     let mut c = BrokerConfig::default();
     c.broker_name = "broker-test".into();
