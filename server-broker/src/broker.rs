@@ -286,7 +286,10 @@ async fn client_expiry_loop(
     mut shutdown: broadcast::Receiver<()>,
     _done: mpsc::Sender<()>,
 ) {
-    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    // Scan at half the timeout (at most every 10 s), so a client is dropped within 1.5 timeouts.
+    let every = (broker.config.channel_expired_timeout / 2)
+        .clamp(Duration::from_millis(50), Duration::from_secs(10));
+    let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
