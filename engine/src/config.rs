@@ -102,6 +102,25 @@ pub struct StoreConfig {
     /// `maxFilterMessageSize` floor: a pull scans at most max(this, maxMsgNums × 20) bytes of
     /// ConsumeQueue. Default: 16000.
     pub max_filter_message_size: usize,
+    /// `messageDelayLevel`: delay of each level (1-based), `s`/`m`/`h`/`d` units.
+    /// Default: `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`.
+    pub message_delay_level: String,
+    /// `flushDelayOffsetInterval`: how often delay-level and timer progress is persisted.
+    /// Default: 10 s.
+    pub flush_delay_offset_interval: Duration,
+    /// `timerWheelEnable`: accept arbitrary-delay messages (`TIMER_DELIVER_MS` ...).
+    /// Default: true.
+    pub timer_wheel_enable: bool,
+    /// `timerMaxDelaySec`: longest arbitrary delay accepted. Default: 259200 (3 days).
+    pub timer_max_delay_sec: u64,
+    /// `messageIndexEnable`: build the key index. Default: true.
+    pub message_index_enable: bool,
+    /// `maxHashSlotNum`: hash slots per index file. Default: 5000000.
+    pub max_hash_slot_num: u32,
+    /// `maxIndexNum`: entries per index file. Default: 20000000.
+    pub max_index_num: u32,
+    /// `maxMsgsNumBatch`: most messages one key query returns. Default: 64.
+    pub max_msgs_num_batch: usize,
     /// The address written as STOREHOST in every record and used in offset message ids
     /// (the broker sets `brokerIP1:listenPort`). Default: 127.0.0.1:10911.
     pub store_host: SocketAddr,
@@ -140,6 +159,15 @@ impl Default for StoreConfig {
             max_transfer_count_on_message_in_disk: 8,
             access_message_in_memory_max_ratio: 40,
             max_filter_message_size: 16_000,
+            message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
+                .to_owned(),
+            flush_delay_offset_interval: Duration::from_secs(10),
+            timer_wheel_enable: true,
+            timer_max_delay_sec: 259_200,
+            message_index_enable: true,
+            max_hash_slot_num: 5_000_000,
+            max_index_num: 20_000_000,
+            max_msgs_num_batch: 64,
             store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
         }
     }
@@ -235,6 +263,14 @@ impl StoreConfig {
                 self.access_message_in_memory_max_ratio = parse(key, value)?;
             }
             "maxFilterMessageSize" => self.max_filter_message_size = parse(key, value)?,
+            "messageDelayLevel" => self.message_delay_level = value.trim().to_owned(),
+            "flushDelayOffsetInterval" => self.flush_delay_offset_interval = millis(key, value)?,
+            "timerWheelEnable" => self.timer_wheel_enable = parse(key, value)?,
+            "timerMaxDelaySec" => self.timer_max_delay_sec = parse(key, value)?,
+            "messageIndexEnable" => self.message_index_enable = parse(key, value)?,
+            "maxHashSlotNum" => self.max_hash_slot_num = parse(key, value)?,
+            "maxIndexNum" => self.max_index_num = parse(key, value)?,
+            "maxMsgsNumBatch" => self.max_msgs_num_batch = parse(key, value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -255,6 +291,12 @@ impl StoreConfig {
         }
         if self.max_message_size == 0 {
             return bad("maxMessageSize must be positive");
+        }
+        if crate::schedule::DelayLevels::parse(&self.message_delay_level).is_err() {
+            return bad("messageDelayLevel must be delays like `1s 5s 1m 2h`");
+        }
+        if self.max_hash_slot_num == 0 || self.max_index_num < 2 {
+            return bad("maxHashSlotNum must be positive and maxIndexNum at least 2");
         }
         if self.delete_hours().is_none() {
             return bad("deleteWhen must be ';'-separated hours 0..=23");

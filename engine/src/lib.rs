@@ -62,6 +62,7 @@ mod flush;
 pub mod fs;
 pub mod record;
 mod recovery;
+pub mod schedule;
 mod segment;
 mod services;
 mod store;

@@ -127,10 +127,14 @@ pub(crate) fn open(config: StoreConfig, fs: Arc<dyn FileSystem>) -> Result<Defau
         last_checkpoint: Mutex::new(None),
         dir_lock: Mutex::new(Some(dir_lock)),
         memory_bytes: physical_memory(),
+        delay_levels: crate::schedule::DelayLevels::parse(&config.message_delay_level)?,
+        level_progress: crate::schedule::LevelProgress::default(),
+        timer: crate::schedule::TimerWheel::default(),
         config,
         fs,
     });
     recover(&inner, ckpt, clean_exit)?;
+    crate::services::load_schedule_state(&inner)?;
     inner
         .fs
         .write_file_atomic(&inner.abort_path(), b"")

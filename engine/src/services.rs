@@ -22,7 +22,8 @@ use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::error::{Error, Result};
 use crate::flush::DurabilityError;
 use crate::record::{peek_header, sysflag, RecordView, BLANK_MAGIC};
-use crate::store::{Arrival, DefaultMessageStore, Inner};
+use crate::schedule::{self, SCHEDULE_TOPIC, TIMER_TOPIC};
+use crate::store::{now_millis, Arrival, DefaultMessageStore, Inner, Message};
 
 fn spawn(name: &str, inner: &Arc<Inner>, f: fn(&Inner)) -> Result<std::thread::JoinHandle<()>> {
     let inner = inner.clone();
@@ -40,6 +41,7 @@ pub(crate) fn start(inner: &Arc<Inner>) -> Result<Vec<std::thread::JoinHandle<()
         spawn("ferromq-checkpoint", inner, checkpoint_loop)?,
         spawn("ferromq-clean", inner, clean_loop)?,
         spawn("ferromq-allocate", inner, allocate_loop)?,
+        spawn("ferromq-schedule", inner, schedule_loop)?,
     ])
 }
 
@@ -198,13 +200,22 @@ impl Inner {
                     q
                 }
             };
-            let tags_code = r.tags_code();
+            let tags_code = schedule::parked_tags_code(
+                f.topic,
+                f.properties,
+                f.store_timestamp,
+                &self.delay_levels,
+            )
+            .unwrap_or_else(|| r.tags_code());
             let entry = CqEntry {
                 physical_offset: f.physical_offset,
                 size: r.total_size as i32,
                 tags_code,
             };
             if cq.put(f.queue_offset, entry)? {
+                if f.topic == schedule::TIMER_TOPIC {
+                    self.timer.add(f.queue_offset, tags_code);
+                }
                 let listeners = self.listeners.read().unwrap_or_else(|e| e.into_inner());
                 if !listeners.is_empty() {
                     let a = Arrival {
@@ -481,6 +492,9 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
         err
     });
     inner.commitlog.discard_prepared();
+    if let Err(e) = persist_schedule_state(inner) {
+        tracing::warn!(error = %e, "cannot persist delay progress");
+    }
     // The dispatcher drained before exiting; if it could not, the next open re-dispatches.
     if result.is_ok() {
         result = inner.checkpoint();
@@ -496,4 +510,202 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
         .unwrap_or_else(|e| e.into_inner())
         .take();
     result
+}
+
+const HALF_TOPIC: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
+
+fn delay_offset_path(inner: &Inner) -> std::path::PathBuf {
+    inner
+        .config
+        .store_path_root_dir
+        .join("config")
+        .join("delayOffset.json")
+}
+
+fn timer_check_path(inner: &Inner) -> std::path::PathBuf {
+    inner
+        .config
+        .store_path_root_dir
+        .join("config")
+        .join("timercheck")
+}
+
+/// Load delay and timer progress and refill the timer wheel from the timer queue (open).
+pub(crate) fn load_schedule_state(inner: &Inner) -> Result<()> {
+    if let Ok(bytes) = inner.fs.read_file(&delay_offset_path(inner)) {
+        let table = schedule::LevelProgress::parse(&String::from_utf8_lossy(&bytes));
+        *inner
+            .level_progress
+            .offsets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = table;
+    }
+    let Some(cq) = inner.queue(TIMER_TOPIC, 0) else {
+        return Ok(());
+    };
+    let mut watermark = inner
+        .fs
+        .read_file(&timer_check_path(inner))
+        .ok()
+        .and_then(|b| String::from_utf8_lossy(&b).trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    watermark = watermark.clamp(cq.min_offset(), cq.max_offset());
+    inner.timer.set_watermark(watermark);
+    for off in watermark..cq.max_offset() {
+        if let Some(e) = cq.entry(off).filter(|e| !e.is_blank()) {
+            inner.timer.add(off, e.tags_code);
+        }
+    }
+    Ok(())
+}
+
+fn persist_schedule_state(inner: &Inner) -> std::io::Result<()> {
+    let dir = inner.config.store_path_root_dir.join("config");
+    inner.fs.create_dir_all(&dir)?;
+    if inner.level_progress.dirty.swap(false, Ordering::AcqRel) {
+        inner.fs.write_file_atomic(
+            &delay_offset_path(inner),
+            inner.level_progress.encode().as_bytes(),
+        )?;
+    }
+    if inner.queue(TIMER_TOPIC, 0).is_some() {
+        inner.fs.write_file_atomic(
+            &timer_check_path(inner),
+            inner.timer.watermark().to_string().as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
+impl Inner {
+    /// Store a parked record again in its real topic. `Ok(())` also for records that must be
+    /// dropped (no real topic, or a half message).
+    fn redeliver(&self, physical_offset: i64, size: i32) -> Result<()> {
+        let Some(bytes) = self
+            .commitlog
+            .read(physical_offset as u64, size.max(0) as usize)
+        else {
+            return Ok(()); // gone to retention
+        };
+        let Ok(r) = RecordView::decode(&bytes, false) else {
+            tracing::error!(
+                offset = physical_offset,
+                "undecodable parked record; skipped"
+            );
+            return Ok(());
+        };
+        let f = &r.fields;
+        let Some((topic, queue_id, props)) =
+            schedule::unpark(crate::record::Properties::parse(f.properties))
+        else {
+            return Ok(());
+        };
+        if topic == HALF_TOPIC {
+            return Ok(());
+        }
+        let msg = Message {
+            topic,
+            queue_id,
+            flag: f.flag,
+            body: bytes.slice_ref(f.body),
+            properties: props,
+            sysflag: f.sysflag,
+            born_timestamp: f.born_timestamp,
+            born_host: f.born_host,
+            reconsume_times: f.reconsume_times,
+            prepared_transaction_offset: f.prepared_transaction_offset,
+        };
+        self.put(std::slice::from_ref(&msg)).map(|_| ())
+    }
+
+    fn deliver_delay_levels(&self) {
+        let now = now_millis();
+        for level in 1..=self.delay_levels.max_level() {
+            let Some(cq) = self.queue(SCHEDULE_TOPIC, level - 1) else {
+                continue;
+            };
+            let start = self
+                .level_progress
+                .offsets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&level)
+                .copied()
+                .unwrap_or(0)
+                .clamp(cq.min_offset(), cq.max_offset());
+            let mut off = start;
+            let max_delay = self.delay_levels.delay_ms(level) as i64;
+            while off < cq.max_offset() && !stopping(self) {
+                let Some(e) = cq.entry(off) else { break };
+                if !e.is_blank() {
+                    // A due time further away than the level's delay is bogus: deliver now.
+                    let due = if e.tags_code > now + max_delay {
+                        now
+                    } else {
+                        e.tags_code
+                    };
+                    if due > now {
+                        break;
+                    }
+                    if let Err(err) = self.redeliver(e.physical_offset, e.size) {
+                        tracing::warn!(level, offset = off, error = %err, "delayed delivery failed; retrying");
+                        break;
+                    }
+                }
+                off += 1;
+            }
+            if off != start {
+                self.level_progress
+                    .offsets
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(level, off);
+                self.level_progress.dirty.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    fn deliver_timers(&self) {
+        let now = now_millis();
+        let due = self.timer.take_due(now);
+        if due.is_empty() {
+            return;
+        }
+        let Some(cq) = self.queue(TIMER_TOPIC, 0) else {
+            return;
+        };
+        let mut retry = Vec::new();
+        for off in due {
+            match cq.entry(off) {
+                Some(e) if !e.is_blank() => match self.redeliver(e.physical_offset, e.size) {
+                    Ok(()) => {
+                        self.timer.delivered(off);
+                    }
+                    Err(err) => {
+                        tracing::warn!(offset = off, error = %err, "timer delivery failed; retrying");
+                        retry.push(off);
+                    }
+                },
+                _ => {
+                    self.timer.delivered(off);
+                }
+            }
+        }
+        self.timer.retry(retry, now);
+    }
+}
+
+fn schedule_loop(inner: &Inner) {
+    let mut last_persist = Instant::now();
+    while !stopping(inner) {
+        inner.deliver_delay_levels();
+        inner.deliver_timers();
+        if last_persist.elapsed() >= inner.config.flush_delay_offset_interval {
+            last_persist = Instant::now();
+            if let Err(e) = persist_schedule_state(inner) {
+                tracing::warn!(error = %e, "cannot persist delay progress");
+            }
+        }
+        nap(inner, Duration::from_millis(100));
+    }
 }

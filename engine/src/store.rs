@@ -25,6 +25,7 @@ use crate::filter::MessageFilter;
 use crate::flush::{Durability, DurabilityError, GroupCommit, Signal};
 use crate::fs::{FileSystem, StdFs};
 use crate::record::{self, property, Properties};
+use crate::schedule::{self, DelayLevels, LevelProgress, TimerWheel};
 
 /// A message to store. The store adds the queue offset, physical offset, store timestamp and
 /// store host.
@@ -245,6 +246,8 @@ pub struct StoreStats {
     pub poisoned: Option<String>,
     /// Number of ConsumeQueues.
     pub queue_count: usize,
+    /// Arbitrary-delay messages waiting for their time.
+    pub timer_pending: usize,
 }
 
 /// The storage API the broker and other embedders program against.
@@ -311,6 +314,9 @@ pub trait MessageStore: Send + Sync {
     /// Register a listener for new ConsumeQueue entries.
     fn add_arrival_listener(&self, listener: ArrivalListener);
 
+    /// Delay-level delivery progress as RocketMQ's `delayOffset.json` content.
+    fn delay_offsets_json(&self) -> String;
+
     /// Positions and health.
     fn stats(&self) -> StoreStats;
 
@@ -361,6 +367,9 @@ pub(crate) struct Inner {
     pub(crate) last_checkpoint: Mutex<Option<Checkpoint>>,
     pub(crate) dir_lock: Mutex<Option<Box<dyn Send + Sync>>>,
     pub(crate) memory_bytes: u64,
+    pub(crate) delay_levels: DelayLevels,
+    pub(crate) level_progress: LevelProgress,
+    pub(crate) timer: TimerWheel,
 }
 
 impl Inner {
@@ -467,6 +476,42 @@ impl Inner {
     }
 
     pub(crate) fn put(&self, msgs: &[Message]) -> Result<PutResult> {
+        let Some(first) = msgs.first() else {
+            return Err(Error::InvalidArgument("empty batch".into()));
+        };
+        let delayed = |m: &Message| {
+            [
+                property::DELAY_TIME_LEVEL,
+                schedule::TIMER_DELIVER_MS,
+                schedule::TIMER_DELAY_SEC,
+                schedule::TIMER_DELAY_MS,
+                schedule::START_DELIVER_TIME,
+            ]
+            .iter()
+            .any(|p| m.properties.get(p).is_some())
+        };
+        if msgs.iter().any(delayed) {
+            if msgs.len() > 1 {
+                return Err(Error::InvalidArgument(
+                    "batch messages cannot be delayed".into(),
+                ));
+            }
+            self.validate(first)?;
+            let mut parked = first.clone();
+            schedule::park(
+                &mut parked,
+                &self.delay_levels,
+                self.config.timer_wheel_enable,
+                self.config.timer_max_delay_sec,
+            )?;
+            if parked.topic != first.topic {
+                return self.put_parked(&[parked]);
+            }
+        }
+        self.put_parked(msgs)
+    }
+
+    fn put_parked(&self, msgs: &[Message]) -> Result<PutResult> {
         let Some(first) = msgs.first() else {
             return Err(Error::InvalidArgument("empty batch".into()));
         };
@@ -686,6 +731,7 @@ impl Inner {
             disk_full: self.disk_full.load(Ordering::Acquire),
             poisoned: lock(&self.poisoned).clone(),
             queue_count: self.all_queues().len(),
+            timer_pending: self.timer.len(),
         }
     }
 }
@@ -840,6 +886,10 @@ impl MessageStore for DefaultMessageStore {
                 .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
         }
         Ok(())
+    }
+
+    fn delay_offsets_json(&self) -> String {
+        self.inner.level_progress.encode()
     }
 
     fn add_arrival_listener(&self, listener: ArrivalListener) {

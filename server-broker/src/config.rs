@@ -68,8 +68,6 @@ pub struct BrokerConfig {
     pub region_id: String,
     /// `traceOn`, echoed in send responses. Default: true.
     pub trace_on: bool,
-    /// `messageDelayLevel`. Default: `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`.
-    pub message_delay_level: String,
     /// `transactionTimeOut` (ms). Default: 6000.
     pub transaction_time_out: u64,
     /// `transactionCheckMax`. Default: 15.
@@ -154,8 +152,6 @@ impl Default for BrokerConfig {
             broker_topic_enable: true,
             region_id: "DefaultRegion".to_owned(),
             trace_on: true,
-            message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
-                .to_owned(),
             transaction_time_out: 6000,
             transaction_check_max: 15,
             transaction_check_interval: 30_000,
@@ -213,7 +209,6 @@ impl BrokerConfig {
             "brokerTopicEnable" => self.broker_topic_enable = parse(key, v)?,
             "regionId" => self.region_id = v.to_owned(),
             "traceOn" => self.trace_on = parse(key, v)?,
-            "messageDelayLevel" => self.message_delay_level = v.to_owned(),
             "transactionTimeOut" => self.transaction_time_out = parse(key, v)?,
             "transactionCheckMax" => self.transaction_check_max = parse(key, v)?,
             "transactionCheckInterval" => self.transaction_check_interval = parse(key, v)?,

@@ -16,6 +16,11 @@ use ferromq_protocol::{json, RemotingCommand};
 
 const WAIT: Duration = Duration::from_secs(5);
 
+/// Retries go through delay levels; make every level 1 s so tests need not wait minutes.
+fn fast_retries(c: &mut ferromq_broker::BrokerConfig) {
+    c.store.message_delay_level = vec!["1s"; 18].join(" ");
+}
+
 /// One stored message as a consumer sees it.
 #[derive(Debug)]
 struct Got {
@@ -106,7 +111,7 @@ async fn queue_len(c: &mut Client, topic: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_sent_back_is_redelivered_from_the_retry_topic() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let (msg_id, phys) = send_original(&mut c, "OrderEvents", b"order #1 paid").await;
 
@@ -142,7 +147,7 @@ async fn a_message_sent_back_is_redelivered_from_the_retry_topic() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_requests_max_reconsume_times_sends_it_to_the_dlq() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let (_, mut phys) = send_original(&mut c, "Jobs", b"job 7").await;
     // reconsumeTimes 0, 1, 2 are below 3: retried.
@@ -168,7 +173,7 @@ async fn the_requests_max_reconsume_times_sends_it_to_the_dlq() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_groups_retry_max_times_sends_it_to_the_dlq() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let g = SubscriptionGroupConfig {
         retry_max_times: 1,
@@ -200,7 +205,7 @@ async fn the_groups_retry_max_times_sends_it_to_the_dlq() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_clients_max_reconsume_times_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let (_, phys) = send_original(&mut c, "OldClient", b"v120").await;
     // Version 120 predates the header field: the group's 16 applies, so max 0 is ignored.
@@ -227,7 +232,7 @@ async fn an_old_clients_max_reconsume_times_is_ignored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_negative_delay_level_goes_straight_to_the_dlq() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let (_, phys) = send_original(&mut c, "Poison", b"cannot parse").await;
     let r = send_back(&mut c, phys, "parser", -1, None).await;
@@ -243,7 +248,7 @@ async fn a_negative_delay_level_goes_straight_to_the_dlq() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sending_back_an_unknown_offset_is_a_system_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     send_original(&mut c, "Something", b"x").await;
     let r = send_back(&mut c, 1 << 40, "lost", 0, None).await;
@@ -289,7 +294,7 @@ async fn client_retry_send(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_retry_send_past_its_maximum_is_redirected_to_the_dlq() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let r = c
         .call(
@@ -319,12 +324,11 @@ async fn a_client_retry_send_past_its_maximum_is_redirected_to_the_dlq() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: retry send to %RETRY%<unseen group> → SUBSCRIPTION_GROUP_NOT_EXIST; send.rs uses groups.get, not find_or_create (spec §3.2 step 7, §12.2)"]
 async fn a_client_retry_send_for_a_group_not_seen_yet_is_accepted() {
     // autoCreateSubscriptionGroup is on by default, so the group is created on first use
     // (spec §12.2) like the send-back path does.
     let dir = tempfile::tempdir().unwrap();
-    let mut b = TestBroker::start(dir.path(), |_| {}).await;
+    let mut b = TestBroker::start(dir.path(), fast_retries).await;
     let mut c = Client::connect(b.addr).await;
     let r = client_retry_send(&mut c, "fresh", b"retry", 1, 16).await;
     assert_eq!(r.code, code::SUCCESS, "{:?}", r.remark);

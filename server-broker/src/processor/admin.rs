@@ -47,6 +47,9 @@ pub async fn process(broker: &Arc<Broker>, req: &RemotingCommand) -> Option<Remo
         rc::GET_CONSUMER_CONNECTION_LIST => consumer_connections(broker, req),
         rc::GET_PRODUCER_CONNECTION_LIST => producer_connections(broker, req),
         rc::GET_BROKER_CONFIG => broker_config(broker, req),
+        rc::GET_ALL_DELAY_OFFSET => {
+            ok(req).with_body(broker.store.delay_offsets_json().into_bytes())
+        }
         _ => return None,
     })
 }
@@ -416,7 +419,7 @@ fn broker_config(broker: &Arc<Broker>, req: &RemotingCommand) -> RemotingCommand
         ("maxMessageSize", s.max_message_size.to_string()),
         ("fileReservedTime", s.file_reserved_time.to_string()),
         ("deleteWhen", s.delete_when.clone()),
-        ("messageDelayLevel", c.message_delay_level.clone()),
+        ("messageDelayLevel", s.message_delay_level.clone()),
         ("longPollingEnable", c.long_polling_enable.to_string()),
         ("slaveReadEnable", c.slave_read_enable.to_string()),
     ];

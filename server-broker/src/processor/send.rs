@@ -162,7 +162,7 @@ pub async fn send(
     let mut props = Properties::parse(h.properties.as_deref().unwrap_or(""));
     let reconsume_times = h.reconsume_times.unwrap_or(0);
     if let Some(group) = topic.strip_prefix(RETRY_PREFIX).map(str::to_owned) {
-        let Some(gc) = broker.groups.get(&group) else {
+        let Some(gc) = broker.groups.find_or_create(&group) else {
             return reply(
                 req,
                 code::SUBSCRIPTION_GROUP_NOT_EXIST,
