@@ -66,6 +66,7 @@ pub mod schedule;
 mod segment;
 mod services;
 mod store;
+pub mod transaction;
 
 pub use config::{FlushDiskType, StoreConfig};
 pub use consume_queue::{CqEntry, CQ_ENTRY_SIZE};

@@ -110,7 +110,11 @@ pub(crate) fn park(
     if !(tx == sysflag::TRANSACTION_NOT_TYPE || tx == sysflag::TRANSACTION_COMMIT_TYPE) {
         return Ok(());
     }
-    if msg.topic == SCHEDULE_TOPIC || msg.topic == TIMER_TOPIC {
+    // Parking topics are not parked again; half messages never are (the client clears DELAY).
+    if msg.topic == SCHEDULE_TOPIC
+        || msg.topic == TIMER_TOPIC
+        || msg.topic.starts_with("RMQ_SYS_TRANS")
+    {
         return Ok(());
     }
     let level = msg

@@ -41,6 +41,8 @@ pub struct Broker {
     pub clients: ClientManager,
     /// Long-polling pulls waiting for messages.
     pub holds: Arc<PullHolds>,
+    /// Half messages already resolved.
+    pub transactions: crate::transactions::Resolved,
     /// Boot time (ms).
     pub boot_timestamp: i64,
     /// Messages stored since boot.
@@ -94,8 +96,20 @@ impl Broker {
         prefix.extend_from_slice(&(std::process::id() as u16).to_be_bytes());
         prefix.extend_from_slice(&(now_ms() as u32 ^ 0x5bd1_e995).to_be_bytes());
         let uniq_prefix = prefix.iter().map(|b| format!("{b:02X}")).collect();
+        let transactions = crate::transactions::Resolved::default();
+        transactions.load(
+            store.as_ref(),
+            offsets
+                .query(
+                    crate::transactions::CHECK_GROUP,
+                    ferromq_engine::transaction::OP_TOPIC,
+                    0,
+                )
+                .unwrap_or(0),
+        );
         Ok(Arc::new(Broker {
             config,
+            transactions,
             store,
             topics,
             groups,
@@ -203,6 +217,10 @@ pub async fn run(
         done_tx.clone(),
     ));
     let registration = tokio::spawn(registration::run(
+        broker.clone(),
+        notify_shutdown.subscribe(),
+    ));
+    tokio::spawn(crate::transactions::check_loop(
         broker.clone(),
         notify_shutdown.subscribe(),
     ));

@@ -21,8 +21,8 @@
 //! What it serves: send (single, V2, batch), pull with long polling, consumer offsets,
 //! heartbeats and client management, queue locks, consumer send-back with retry and
 //! dead-letter topics, and the admin commands for topics, groups, offsets, statistics and
-//! connections. Scheduled and transactional messages, the message index and replication are
-//! not served yet.
+//! connections, scheduled (delay level and arbitrary delay) and transactional messages.
+//! The message key index and replication are not served yet.
 
 #![warn(missing_docs)]
 
@@ -38,6 +38,7 @@ pub mod persist;
 pub mod processor;
 mod registration;
 pub mod topics;
+pub mod transactions;
 
 pub use broker::{run, Broker};
 pub use config::{BrokerConfig, BrokerRole};

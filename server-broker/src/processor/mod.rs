@@ -68,6 +68,7 @@ pub async fn process(
         rc::LOCK_BATCH_MQ => client::lock_batch(broker, &req),
         rc::UNLOCK_BATCH_MQ => client::unlock_batch(broker, &req),
         rc::CHECK_CLIENT_CONFIG => ok(&req),
+        rc::END_TRANSACTION => return crate::transactions::end_transaction(broker, &req).await,
         code => match admin::process(broker, &req).await {
             Some(r) => r,
             None => {

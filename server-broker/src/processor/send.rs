@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferromq_engine::record::{self, property, sysflag, Properties, RecordView};
-use ferromq_engine::{DurabilityError, Error as StoreError, Message, MessageStore};
+use ferromq_engine::{transaction, DurabilityError, Error as StoreError, Message, MessageStore};
 use ferromq_protocol::body::common::{perm, TopicFilterType};
 use ferromq_protocol::code::{request_code, response_code as code};
 use ferromq_protocol::header::{
@@ -187,16 +187,23 @@ pub async fn send(
             "the broker is a slave and does not take writes",
         );
     }
-    if props.get(property::TRANSACTION_PREPARED) == Some("true") {
-        let why = if broker.config.reject_transaction_message {
+    let prepared = props.get(property::TRANSACTION_PREPARED) == Some("true");
+    if prepared && broker.config.reject_transaction_message {
+        return reply(
+            req,
+            code::NO_PERMISSION,
             format!(
                 "the broker[{}] sending transaction message is forbidden",
                 broker.config.broker_ip1
-            )
-        } else {
-            "transactional (half) messages are not supported by this broker yet".to_owned()
-        };
-        return reply(req, code::NO_PERMISSION, why);
+            ),
+        );
+    }
+    if prepared && req.code == request_code::SEND_BATCH_MESSAGE {
+        return reply(
+            req,
+            code::MESSAGE_ILLEGAL,
+            "batch messages cannot be transactional",
+        );
     }
     let mut sys = h.sys_flag;
     if tc.topic_filter_type == TopicFilterType::MultiTag {
@@ -267,6 +274,13 @@ pub async fn send(
             reconsume_times,
             prepared_transaction_offset: 0,
         });
+    }
+    if prepared {
+        // Stored as a half message, invisible until END_TRANSACTION commits it (spec §10.2).
+        for m in messages.iter_mut() {
+            transaction::to_half(m);
+        }
+        queue_id = 0;
     }
     let uniq_keys: Vec<String> = messages
         .iter()
