@@ -312,7 +312,6 @@ impl ClientInstance {
         }
     }
 
-    #[allow(dead_code)] // used by the consumers
     pub(crate) fn register_consumer(
         &self,
         group: &str,
@@ -333,7 +332,6 @@ impl ClientInstance {
     }
 
     /// Forgets a consumer group and tells every broker (UNREGISTER_CLIENT).
-    #[allow(dead_code)] // used by the consumers
     pub(crate) async fn unregister_consumer(&self, group: &str) {
         lock(&self.inner.consumers).remove(group);
         self.unregister(None, Some(group)).await;
@@ -489,7 +487,6 @@ impl ClientInstance {
     }
 
     /// The master address, or any slave's when the master is gone.
-    #[allow(dead_code)] // used by the consumers
     pub(crate) fn any_addr(&self, broker_name: &str) -> Option<String> {
         lock(&self.inner.brokers)
             .get(broker_name)

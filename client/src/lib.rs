@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod consumer;
 pub mod error;
 pub mod instance;
 pub mod message;
@@ -25,7 +26,12 @@ pub mod producer;
 mod remoting;
 
 pub use admin::Admin;
+pub use consumer::{
+    ConsumeConcurrentlyStatus, ConsumeFrom, ConsumeOrderlyStatus, ConsumerConfig, LitePullConsumer,
+    MessageListenerConcurrently, MessageListenerOrderly, PushConsumer,
+};
 pub use error::{ClientError, Result};
+pub use ferromq_protocol::body::client::MessageModel;
 pub use ferromq_protocol::body::common::MessageQueue;
 pub use instance::{ClientConfig, ClientInstance};
 pub use message::{new_message_id, Message, MessageExt};
