@@ -60,6 +60,7 @@ pub mod error;
 pub mod filter;
 mod flush;
 pub mod fs;
+mod index;
 pub mod record;
 mod recovery;
 pub mod schedule;
@@ -75,5 +76,5 @@ pub use filter::{MessageFilter, TagFilter};
 pub use flush::{Durability, DurabilityError};
 pub use store::{
     Arrival, ArrivalListener, DefaultMessageStore, GetResult, GetStatus, Message, MessageStore,
-    PutResult, StoreStats,
+    PutResult, QueryResult, StoreStats,
 };

@@ -127,6 +127,16 @@ pub(crate) fn open(config: StoreConfig, fs: Arc<dyn FileSystem>) -> Result<Defau
         last_checkpoint: Mutex::new(None),
         dir_lock: Mutex::new(Some(dir_lock)),
         memory_bytes: physical_memory(),
+        index: if config.message_index_enable {
+            Some(crate::index::IndexService::load(
+                fs.clone(),
+                config.store_path_root_dir.join("index"),
+                config.max_hash_slot_num,
+                config.max_index_num,
+            )?)
+        } else {
+            None
+        },
         delay_levels: crate::schedule::DelayLevels::parse(&config.message_delay_level)?,
         level_progress: crate::schedule::LevelProgress::default(),
         timer: crate::schedule::TimerWheel::default(),
@@ -224,6 +234,34 @@ fn recover(inner: &Inner, ckpt: Option<Checkpoint>, clean_exit: bool) -> Result<
         }
     }
     let mut off = reput.max(cl_min);
+    // The index is derived data too: when it is missing or behind the ConsumeQueues, rebuild
+    // it from the CommitLog up to where the normal replay starts.
+    if let Some(index) = &inner.index {
+        let indexed = index.end_phy();
+        let mut from = if indexed < 0 {
+            cl_min
+        } else {
+            (indexed as u64).max(cl_min)
+        };
+        if from < off {
+            tracing::info!(
+                from,
+                to = off,
+                "rebuilding the message index from the CommitLog"
+            );
+            while from < off {
+                let seg_end = cl.segments.find(from).map_or(off, |s| s.end()).min(off);
+                let to = inner.dispatch_range_with(from, seg_end, true);
+                if to == from {
+                    return Err(Error::io(
+                        "rebuilding the message index",
+                        std::io::Error::other("an index file could not be written; see the log"),
+                    ));
+                }
+                from = to;
+            }
+        }
+    }
     while off < end {
         let seg_end = cl.segments.find(off).map_or(end, |s| s.end()).min(end);
         let to = inner.dispatch_range(off, seg_end);

@@ -128,6 +128,12 @@ impl Inner {
     /// Dispatch records in `[from, to)`; returns where it got to. Stops early (without
     /// advancing past the failing record) when a ConsumeQueue cannot be written.
     pub(crate) fn dispatch_range(&self, from: u64, to: u64) -> u64 {
+        self.dispatch_range_with(from, to, false)
+    }
+
+    /// Dispatch records in `[from, to)`; with `index_only`, only to the key index (recovery
+    /// rebuilding a missing or lagging index).
+    pub(crate) fn dispatch_range_with(&self, from: u64, to: u64, index_only: bool) -> u64 {
         let mut off = from;
         // Consecutive records often go to the same queue: skip the map lookups for them.
         let mut last: Option<Arc<ConsumeQueue>> = None;
@@ -155,6 +161,7 @@ impl Inner {
                     let size = size as usize;
                     let step = self.commitlog.with_slice(off, size, |b| {
                         match RecordView::decode(b, false) {
+                            Ok(r) if index_only => self.index_record(&r).map(|()| off + size as u64),
                             Ok(r) => self.dispatch_record(&r, &mut last).map(|()| off + size as u64),
                             Err(e) => {
                                 tracing::error!(offset = off, error = %e, "undecodable CommitLog record during dispatch; skipping to the next file");
@@ -235,7 +242,25 @@ impl Inner {
             self.logics_timestamp
                 .fetch_max(f.store_timestamp, Ordering::Relaxed);
         }
-        Ok(())
+        self.index_record(r)
+    }
+
+    /// Add a record's keys to the index (every record but rolled-back ones, spec §6.2).
+    pub(crate) fn index_record(&self, r: &RecordView<'_>) -> Result<()> {
+        let Some(index) = &self.index else {
+            return Ok(());
+        };
+        let f = &r.fields;
+        if sysflag::transaction_type(f.sysflag) == sysflag::TRANSACTION_ROLLBACK_TYPE {
+            return Ok(());
+        }
+        index.index(
+            f.topic,
+            f.physical_offset,
+            f.store_timestamp,
+            r.property(crate::record::property::UNIQ_KEY),
+            r.property(crate::record::property::KEYS),
+        )
     }
 
     /// Flush the ConsumeQueues and write the checkpoint (if anything changed).
@@ -258,6 +283,13 @@ impl Inner {
                     format!("flushing ConsumeQueue {}-{}", q.topic, q.queue_id),
                     e,
                 );
+                self.poison(err.to_string());
+                err
+            })?;
+        }
+        if let Some(index) = &self.index {
+            index.flush().map_err(|e| {
+                let err = Error::io("flushing the index", e);
                 self.poison(err.to_string());
                 err
             })?;
@@ -342,6 +374,9 @@ impl Inner {
             let min = self.commitlog.min_offset();
             for q in self.all_queues() {
                 q.delete_expired(min)?;
+            }
+            if let Some(index) = &self.index {
+                index.delete_expired(min);
             }
             self.check_disk();
         }

@@ -204,6 +204,17 @@ impl GetResult {
     }
 }
 
+/// The result of [`MessageStore::query_message`].
+#[derive(Debug, Clone, Default)]
+pub struct QueryResult {
+    /// Stored records whose key matches, oldest first (zero-copy).
+    pub messages: Vec<Bytes>,
+    /// Store time of the newest indexed message.
+    pub index_last_update_timestamp: i64,
+    /// Physical offset of the newest indexed message.
+    pub index_last_update_phy_offset: i64,
+}
+
 /// A new ConsumeQueue entry, as told to arrival listeners.
 #[derive(Debug, Clone, Copy)]
 pub struct Arrival<'a> {
@@ -317,6 +328,17 @@ pub trait MessageStore: Send + Sync {
     /// Delay-level delivery progress as RocketMQ's `delayOffset.json` content.
     fn delay_offsets_json(&self) -> String;
 
+    /// Messages of `topic` whose `KEYS` contain `key` or whose `UNIQ_KEY` is `key`, stored
+    /// within [`begin`, `end`] (ms), at most `max_num` (capped at `maxMsgsNumBatch`).
+    fn query_message(
+        &self,
+        topic: &str,
+        key: &str,
+        max_num: usize,
+        begin: i64,
+        end: i64,
+    ) -> QueryResult;
+
     /// Positions and health.
     fn stats(&self) -> StoreStats;
 
@@ -367,6 +389,7 @@ pub(crate) struct Inner {
     pub(crate) last_checkpoint: Mutex<Option<Checkpoint>>,
     pub(crate) dir_lock: Mutex<Option<Box<dyn Send + Sync>>>,
     pub(crate) memory_bytes: u64,
+    pub(crate) index: Option<crate::index::IndexService>,
     pub(crate) delay_levels: DelayLevels,
     pub(crate) level_progress: LevelProgress,
     pub(crate) timer: TimerWheel,
@@ -890,6 +913,49 @@ impl MessageStore for DefaultMessageStore {
 
     fn delay_offsets_json(&self) -> String {
         self.inner.level_progress.encode()
+    }
+
+    fn query_message(
+        &self,
+        topic: &str,
+        key: &str,
+        max_num: usize,
+        begin: i64,
+        end: i64,
+    ) -> QueryResult {
+        let Some(index) = &self.inner.index else {
+            return QueryResult::default();
+        };
+        let max = max_num.clamp(1, self.inner.config.max_msgs_num_batch.max(1));
+        // Index times have 1 s resolution (rounded down): search a second wider, then keep
+        // only records whose real store time is in range.
+        let hits = index.query(topic, key, max, begin.saturating_sub(1000), end);
+        let mut result = QueryResult {
+            messages: Vec::new(),
+            index_last_update_timestamp: hits.last_update_timestamp,
+            index_last_update_phy_offset: hits.last_update_phy_offset,
+        };
+        for phys in hits.offsets {
+            if result.messages.len() >= max {
+                break;
+            }
+            let Some(bytes) = self.record_by_offset(phys) else {
+                continue;
+            };
+            let Ok(r) = crate::record::RecordView::decode(&bytes, false) else {
+                continue;
+            };
+            // The index holds hashes: keep only records that really carry the key.
+            let matches = r.fields.topic == topic
+                && (begin..=end).contains(&r.fields.store_timestamp)
+                && (r.property(property::UNIQ_KEY) == Some(key)
+                    || r.property(property::KEYS)
+                        .is_some_and(|ks| ks.split(' ').any(|k| k == key)));
+            if matches {
+                result.messages.push(bytes);
+            }
+        }
+        result
     }
 
     fn add_arrival_listener(&self, listener: ArrivalListener) {

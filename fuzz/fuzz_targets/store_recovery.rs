@@ -76,6 +76,8 @@ fuzz_target!(|data: &[u8]| {
     let mut config = StoreConfig::new(root);
     config.mapped_file_size_commit_log = FILE as u64;
     config.mapped_file_size_consume_queue = 400;
+    config.max_hash_slot_num = 64;
+    config.max_index_num = 256;
     let Ok(store) = DefaultMessageStore::open_with_fs(config, Arc::new(fs)) else {
         return;
     };

@@ -332,7 +332,9 @@ fn cpp_client_produces_and_push_consumes_1000_messages() {
              brokerIP1=127.0.0.1\n\
              haListenPort={}\n\
              autoCreateTopicEnable=true\n\
-             flushDiskType=ASYNC_FLUSH\n",
+             flushDiskType=ASYNC_FLUSH\n\
+             maxHashSlotNum=65536\n\
+             maxIndexNum=262144\n",
             broker_port + 1
         ),
     )

@@ -15,6 +15,9 @@ pub fn small_config(dir: &Path) -> StoreConfig {
     c.flush_interval_commit_log = Duration::from_millis(10);
     c.flush_interval_consume_queue = Duration::from_millis(50);
     c.clean_resource_interval = Duration::from_millis(50);
+    // Small index files (the default is 420 MB each).
+    c.max_hash_slot_num = 1024;
+    c.max_index_num = 4096;
     c
 }
 

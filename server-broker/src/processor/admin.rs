@@ -16,8 +16,9 @@ use ferromq_protocol::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumeStatsRequestHeader,
     GetConsumerConnectionListRequestHeader, GetEarliestMsgStoretimeRequestHeader,
     GetEarliestMsgStoretimeResponseHeader, GetMaxOffsetRequestHeader, GetMinOffsetRequestHeader,
-    GetProducerConnectionListRequestHeader, OffsetResponseHeader, SearchOffsetRequestHeader,
-    TopicRequestHeader, ViewMessageRequestHeader,
+    GetProducerConnectionListRequestHeader, OffsetResponseHeader, QueryMessageRequestHeader,
+    QueryMessageResponseHeader, SearchOffsetRequestHeader, TopicRequestHeader,
+    ViewMessageRequestHeader, UNIQUE_KEY_QUERY_EXT_FIELD,
 };
 use ferromq_protocol::{json, RemotingCommand};
 
@@ -41,6 +42,7 @@ pub async fn process(broker: &Arc<Broker>, req: &RemotingCommand) -> Option<Remo
         rc::SEARCH_OFFSET_BY_TIMESTAMP => search_offset(broker, req).await,
         rc::GET_EARLIEST_MSG_STORETIME => earliest_time(broker, req),
         rc::VIEW_MESSAGE_BY_ID => view_message(broker, req).await,
+        rc::QUERY_MESSAGE => query_message(broker, req).await,
         rc::GET_BROKER_RUNTIME_INFO => runtime_info(broker, req),
         rc::GET_TOPIC_STATS_INFO => topic_stats(broker, req),
         rc::GET_CONSUME_STATS => consume_stats(broker, req),
@@ -216,6 +218,46 @@ async fn search_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> RemotingC
         Ok(offset) => offset_reply(req, offset),
         Err(e) => reply(req, code::SYSTEM_ERROR, e.to_string()),
     }
+}
+
+/// QUERY_MESSAGE: messages by key (or unique key) within a time range (spec §3.15).
+async fn query_message(broker: &Arc<Broker>, req: &RemotingCommand) -> RemotingCommand {
+    let h = parse_or_reply!(req, req.decode_header::<QueryMessageRequestHeader>());
+    let unique = req
+        .ext_fields
+        .get(UNIQUE_KEY_QUERY_EXT_FIELD)
+        .is_some_and(|v| v == "true");
+    let max = if unique {
+        32
+    } else {
+        h.max_num.max(1) as usize
+    };
+    let store = broker.store.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        store.query_message(&h.topic, &h.key, max, h.begin_timestamp, h.end_timestamp)
+    })
+    .await;
+    let r = match r {
+        Ok(r) => r,
+        Err(e) => return reply(req, code::SYSTEM_ERROR, e.to_string()),
+    };
+    if r.messages.is_empty() {
+        return reply(
+            req,
+            code::QUERY_NOT_FOUND,
+            "can not find message, maybe time range not correct",
+        );
+    }
+    let mut body = Vec::with_capacity(r.messages.iter().map(|m| m.len()).sum());
+    for m in &r.messages {
+        body.extend_from_slice(m);
+    }
+    ok(req)
+        .with_header(&QueryMessageResponseHeader {
+            index_last_update_timestamp: r.index_last_update_timestamp,
+            index_last_update_phyoffset: r.index_last_update_phy_offset,
+        })
+        .with_body(body)
 }
 
 async fn view_message(broker: &Arc<Broker>, req: &RemotingCommand) -> RemotingCommand {
