@@ -362,6 +362,54 @@ impl CommitLog {
         })
     }
 
+    /// Append bytes copied from a master at exactly `offset` (a slave). An empty log may
+    /// start at any file boundary; otherwise `offset` must be the current end and the bytes
+    /// must stay within one file.
+    pub(crate) fn append_raw(&self, offset: u64, data: &[u8]) -> Result<()> {
+        let file_size = self.segments.file_size();
+        let mut st = lock(&self.append);
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        if st.write_offset != offset {
+            if self.segments.len() == 0 && offset % file_size == 0 {
+                st.write_offset = offset;
+                self.max_offset.store(offset, Ordering::Release);
+                self.flushed_offset.store(offset, Ordering::Release);
+            } else {
+                return Err(Error::InvalidArgument(format!(
+                    "replicated data for offset {offset}, but the log ends at {}",
+                    st.write_offset
+                )));
+            }
+        }
+        let seg = match &st.current {
+            Some(s) if s.base() <= offset && offset < s.end() => s.clone(),
+            _ => {
+                if offset % file_size != 0 {
+                    return Err(Error::InvalidArgument(format!(
+                        "replicated data at {offset} is inside a missing file"
+                    )));
+                }
+                let s = self.segments.create(offset)?;
+                st.current = Some(s.clone());
+                s
+            }
+        };
+        let pos = offset - seg.base();
+        if pos + data.len() as u64 > seg.size() {
+            return Err(Error::InvalidArgument(
+                "replicated data crosses a file boundary".into(),
+            ));
+        }
+        // SAFETY: the append lock makes us the only writer; the range is beyond the published
+        // end.
+        unsafe { seg.write(pos as usize, data) };
+        st.write_offset = offset + data.len() as u64;
+        self.max_offset.store(st.write_offset, Ordering::Release);
+        Ok(())
+    }
+
     /// Run `f` on `len` published bytes at `phys`, without copying.
     pub(crate) fn with_slice<R>(
         &self,

@@ -35,6 +35,42 @@ impl std::str::FromStr for FlushDiskType {
     }
 }
 
+/// The store's replication role (`brokerRole`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerRole {
+    /// Master; replicates to slaves without waiting.
+    AsyncMaster,
+    /// Master; a put also waits until a slave has it (`slaveTimeout`).
+    SyncMaster,
+    /// Slave: copies a master's CommitLog; takes no puts.
+    Slave,
+}
+
+impl BrokerRole {
+    /// RocketMQ's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerRole::AsyncMaster => "ASYNC_MASTER",
+            BrokerRole::SyncMaster => "SYNC_MASTER",
+            BrokerRole::Slave => "SLAVE",
+        }
+    }
+}
+
+impl std::str::FromStr for BrokerRole {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "ASYNC_MASTER" => Ok(BrokerRole::AsyncMaster),
+            "SYNC_MASTER" => Ok(BrokerRole::SyncMaster),
+            "SLAVE" => Ok(BrokerRole::Slave),
+            other => Err(Error::InvalidArgument(format!(
+                "brokerRole must be ASYNC_MASTER, SYNC_MASTER or SLAVE, not {other:?}"
+            ))),
+        }
+    }
+}
+
 /// Configuration of a [`crate::DefaultMessageStore`].
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -121,6 +157,25 @@ pub struct StoreConfig {
     pub max_index_num: u32,
     /// `maxMsgsNumBatch`: most messages one key query returns. Default: 64.
     pub max_msgs_num_batch: usize,
+    /// `brokerRole`. Default: ASYNC_MASTER.
+    pub broker_role: BrokerRole,
+    /// HA listen address of a master (`haListenPort`; the broker sets it to listenPort + 1).
+    /// `None`: no replication listener. Default: none.
+    pub ha_listen_addr: Option<SocketAddr>,
+    /// `haMasterAddress`: a slave's master HA address (`host:port`); otherwise the broker sets
+    /// it from the name server. Default: none.
+    pub ha_master_address: Option<String>,
+    /// `slaveTimeout`: how long a SYNC_MASTER put waits for a slave. Default: 3 s.
+    pub slave_timeout: Duration,
+    /// `haMaxGapNotInSync` (4.x `haSlaveFallbehindMax`): a slave further behind is not in sync.
+    /// Default: 256 MiB.
+    pub ha_max_gap_not_in_sync: u64,
+    /// `haSendHeartbeatInterval`: idle heartbeat period, both ways. Default: 5 s.
+    pub ha_send_heartbeat_interval: Duration,
+    /// `haHousekeepingInterval`: a silent HA connection is closed after this. Default: 20 s.
+    pub ha_housekeeping_interval: Duration,
+    /// `haTransferBatchSize`: most bytes per transfer frame. Default: 32 KiB.
+    pub ha_transfer_batch_size: usize,
     /// The address written as STOREHOST in every record and used in offset message ids
     /// (the broker sets `brokerIP1:listenPort`). Default: 127.0.0.1:10911.
     pub store_host: SocketAddr,
@@ -168,6 +223,14 @@ impl Default for StoreConfig {
             max_hash_slot_num: 5_000_000,
             max_index_num: 20_000_000,
             max_msgs_num_batch: 64,
+            broker_role: BrokerRole::AsyncMaster,
+            ha_listen_addr: None,
+            ha_master_address: None,
+            slave_timeout: Duration::from_secs(3),
+            ha_max_gap_not_in_sync: 256 << 20,
+            ha_send_heartbeat_interval: Duration::from_secs(5),
+            ha_housekeeping_interval: Duration::from_secs(20),
+            ha_transfer_batch_size: 32 * 1024,
             store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
         }
     }
@@ -264,6 +327,18 @@ impl StoreConfig {
             }
             "maxFilterMessageSize" => self.max_filter_message_size = parse(key, value)?,
             "messageDelayLevel" => self.message_delay_level = value.trim().to_owned(),
+            "brokerRole" => self.broker_role = value.parse()?,
+            "haMasterAddress" => {
+                let v = value.trim();
+                self.ha_master_address = (!v.is_empty()).then(|| v.to_owned());
+            }
+            "slaveTimeout" => self.slave_timeout = millis(key, value)?,
+            "haMaxGapNotInSync" | "haSlaveFallbehindMax" => {
+                self.ha_max_gap_not_in_sync = parse(key, value)?;
+            }
+            "haSendHeartbeatInterval" => self.ha_send_heartbeat_interval = millis(key, value)?,
+            "haHousekeepingInterval" => self.ha_housekeeping_interval = millis(key, value)?,
+            "haTransferBatchSize" => self.ha_transfer_batch_size = parse(key, value)?,
             "flushDelayOffsetInterval" => self.flush_delay_offset_interval = millis(key, value)?,
             "timerWheelEnable" => self.timer_wheel_enable = parse(key, value)?,
             "timerMaxDelaySec" => self.timer_max_delay_sec = parse(key, value)?,

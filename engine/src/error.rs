@@ -49,6 +49,9 @@ pub enum Error {
     /// The store has been shut down.
     #[error("store is shut down")]
     Closed,
+    /// The store is a slave: it copies a master and takes no puts.
+    #[error("store is a slave and takes no writes")]
+    Slave,
 }
 
 impl Error {

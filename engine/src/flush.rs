@@ -30,6 +30,13 @@ pub enum DurabilityError {
     /// The flush failed; the store is poisoned.
     #[error("flush failed: {0}")]
     FlushFailed(String),
+    /// SYNC_MASTER: no slave acknowledged the record within `slaveTimeout` (RocketMQ's
+    /// FLUSH_SLAVE_TIMEOUT).
+    #[error("no slave acknowledged the record within slaveTimeout")]
+    SlaveTimeout,
+    /// SYNC_MASTER: no slave is connected and in sync (RocketMQ's SLAVE_NOT_AVAILABLE).
+    #[error("no slave is available")]
+    SlaveNotAvailable,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

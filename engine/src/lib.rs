@@ -60,6 +60,7 @@ pub mod error;
 pub mod filter;
 mod flush;
 pub mod fs;
+mod ha;
 mod index;
 pub mod record;
 mod recovery;
@@ -69,7 +70,7 @@ mod services;
 mod store;
 pub mod transaction;
 
-pub use config::{FlushDiskType, StoreConfig};
+pub use config::{BrokerRole, FlushDiskType, StoreConfig};
 pub use consume_queue::{CqEntry, CQ_ENTRY_SIZE};
 pub use error::{DecodeError, Error, Result};
 pub use filter::{MessageFilter, TagFilter};

@@ -137,6 +137,10 @@ pub(crate) fn open(config: StoreConfig, fs: Arc<dyn FileSystem>) -> Result<Defau
         } else {
             None
         },
+        ha_master: (config.broker_role != crate::config::BrokerRole::Slave)
+            .then(crate::ha::HaMaster::default),
+        ha_master_addr: Mutex::new(config.ha_master_address.clone()),
+        ha_signal: Signal::default(),
         delay_levels: crate::schedule::DelayLevels::parse(&config.message_delay_level)?,
         level_progress: crate::schedule::LevelProgress::default(),
         timer: crate::schedule::TimerWheel::default(),

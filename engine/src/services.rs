@@ -33,16 +33,50 @@ fn spawn(name: &str, inner: &Arc<Inner>, f: fn(&Inner)) -> Result<std::thread::J
         .map_err(|e| Error::io(format!("starting thread {name}"), e))
 }
 
+fn spawn_arc(
+    name: &str,
+    inner: &Arc<Inner>,
+    f: fn(Arc<Inner>),
+) -> Result<std::thread::JoinHandle<()>> {
+    let inner = inner.clone();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || f(inner))
+        .map_err(|e| Error::io(format!("starting thread {name}"), e))
+}
+
 /// Start every background thread.
 pub(crate) fn start(inner: &Arc<Inner>) -> Result<Vec<std::thread::JoinHandle<()>>> {
-    Ok(vec![
+    let mut threads = vec![
         spawn("ferromq-flush", inner, flush_loop)?,
         spawn("ferromq-dispatch", inner, dispatch_loop)?,
         spawn("ferromq-checkpoint", inner, checkpoint_loop)?,
         spawn("ferromq-clean", inner, clean_loop)?,
         spawn("ferromq-allocate", inner, allocate_loop)?,
         spawn("ferromq-schedule", inner, schedule_loop)?,
-    ])
+    ];
+    if let Some(ha) = &inner.ha_master {
+        if let Some(addr) = inner.config.ha_listen_addr {
+            let listener = std::net::TcpListener::bind(addr)
+                .map_err(|e| Error::io(format!("binding the HA port {addr}"), e))?;
+            *ha.bound.lock().unwrap_or_else(|e| e.into_inner()) = listener.local_addr().ok();
+            let accept_inner = inner.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name("ferromq-ha-accept".into())
+                    .spawn(move || crate::ha::master_accept_loop(accept_inner, listener))
+                    .map_err(|e| Error::io("starting thread ferromq-ha-accept", e))?,
+            );
+        }
+        threads.push(spawn_arc(
+            "ferromq-ha-sync",
+            inner,
+            crate::ha::master_sync_loop,
+        )?);
+    } else {
+        threads.push(spawn_arc("ferromq-ha-slave", inner, crate::ha::slave_loop)?);
+    }
+    Ok(threads)
 }
 
 fn stopping(inner: &Inner) -> bool {
@@ -515,6 +549,7 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
     inner.dispatch_signal.raise_always();
     inner.service_signal.raise_always();
     inner.commitlog.allocate_signal.raise_always();
+    inner.ha_signal.raise_always();
     let threads = std::mem::take(&mut *store.threads.lock().unwrap_or_else(|e| e.into_inner()));
     for t in threads {
         if t.join().is_err() {
@@ -732,9 +767,13 @@ impl Inner {
 
 fn schedule_loop(inner: &Inner) {
     let mut last_persist = Instant::now();
+    // A slave does not deliver: its master does, and the result is replicated.
+    let deliver = inner.config.broker_role != crate::config::BrokerRole::Slave;
     while !stopping(inner) {
-        inner.deliver_delay_levels();
-        inner.deliver_timers();
+        if deliver {
+            inner.deliver_delay_levels();
+            inner.deliver_timers();
+        }
         if last_persist.elapsed() >= inner.config.flush_delay_offset_interval {
             last_persist = Instant::now();
             if let Err(e) = persist_schedule_state(inner) {

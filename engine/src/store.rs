@@ -107,6 +107,9 @@ pub struct PutResult {
     pub store_host: SocketAddr,
     /// Resolves when the records are durable as the flush mode promises.
     pub durability: Durability,
+    /// SYNC_MASTER only: resolves when a slave has the records (`SlaveTimeout` after
+    /// `slaveTimeout`, `SlaveNotAvailable` when no slave is in sync). `None` otherwise.
+    pub replication: Option<Durability>,
 }
 
 impl PutResult {
@@ -339,6 +342,15 @@ pub trait MessageStore: Send + Sync {
         end: i64,
     ) -> QueryResult;
 
+    /// Where a master listens for slaves (`None` when it does not replicate).
+    fn ha_listen_addr(&self) -> Option<SocketAddr>;
+
+    /// A slave's master HA address (learnt from a name server); replication (re)connects to it.
+    fn set_ha_master_address(&self, addr: &str);
+
+    /// Acknowledged CommitLog offsets of the connected slaves (a master).
+    fn slave_ack_offsets(&self) -> Vec<u64>;
+
     /// Positions and health.
     fn stats(&self) -> StoreStats;
 
@@ -390,6 +402,12 @@ pub(crate) struct Inner {
     pub(crate) dir_lock: Mutex<Option<Box<dyn Send + Sync>>>,
     pub(crate) memory_bytes: u64,
     pub(crate) index: Option<crate::index::IndexService>,
+    /// Replication state when this store is a master.
+    pub(crate) ha_master: Option<crate::ha::HaMaster>,
+    /// The master's HA address when this store is a slave.
+    pub(crate) ha_master_addr: Mutex<Option<String>>,
+    /// Raised after appends, for HA transfer threads.
+    pub(crate) ha_signal: Signal,
     pub(crate) delay_levels: DelayLevels,
     pub(crate) level_progress: LevelProgress,
     pub(crate) timer: TimerWheel,
@@ -547,6 +565,9 @@ impl Inner {
             }
         }
         self.check_writable()?;
+        if self.config.broker_role == crate::config::BrokerRole::Slave {
+            return Err(Error::Slave);
+        }
         let store_host = self.config.store_host;
         let mut batch = EncodedBatch::encode(msgs, store_host)?;
         let appended = match self.commitlog.append(&mut batch) {
@@ -558,7 +579,15 @@ impl Inner {
             Err(e) => return Err(e),
         };
         self.dispatch_signal.raise();
+        self.ha_signal.raise();
         let end = appended.wrote_offset + appended.wrote_bytes as u64;
+        let wait_store = first.properties.get(property::WAIT_STORE_MSG_OK) != Some("false");
+        let replication = match (&self.ha_master, self.config.broker_role) {
+            (Some(ha), crate::config::BrokerRole::SyncMaster) if wait_store => {
+                Some(ha.wait_for(end, self.commitlog.max_offset(), self))
+            }
+            _ => None,
+        };
         let durability = match self.config.flush_disk_type {
             FlushDiskType::AsyncFlush => Durability::ready(),
             FlushDiskType::SyncFlush => {
@@ -584,6 +613,7 @@ impl Inner {
             physical_offsets: appended.physical_offsets,
             store_host,
             durability,
+            replication,
         })
     }
 
@@ -913,6 +943,33 @@ impl MessageStore for DefaultMessageStore {
 
     fn delay_offsets_json(&self) -> String {
         self.inner.level_progress.encode()
+    }
+
+    fn ha_listen_addr(&self) -> Option<SocketAddr> {
+        self.inner
+            .ha_master
+            .as_ref()
+            .and_then(|h| *h.bound.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn set_ha_master_address(&self, addr: &str) {
+        let mut a = self
+            .inner
+            .ha_master_addr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if a.as_deref() != Some(addr) {
+            tracing::info!(master = addr, "replicating from master");
+            *a = Some(addr.to_owned());
+        }
+    }
+
+    fn slave_ack_offsets(&self) -> Vec<u64> {
+        self.inner
+            .ha_master
+            .as_ref()
+            .map(|h| h.slave_offsets())
+            .unwrap_or_default()
     }
 
     fn query_message(
