@@ -427,11 +427,19 @@ impl ClientInstance {
         match resp.code {
             response_code::SUCCESS => {
                 let route: TopicRouteData = json::decode(resp.body_bytes())?;
+                let mut learned = false;
                 {
                     let mut brokers = lock(&self.inner.brokers);
                     for bd in &route.broker_datas {
-                        brokers.insert(bd.broker_name.clone(), bd.broker_addrs.clone());
+                        let prev = brokers.insert(bd.broker_name.clone(), bd.broker_addrs.clone());
+                        learned |= prev.as_ref() != Some(&bd.broker_addrs);
                     }
+                }
+                if learned {
+                    // A broker we never heartbeated to: register our groups there now, so it
+                    // can reach us (transaction checks, consumer lists) before the next tick.
+                    let this = self.clone();
+                    tokio::spawn(async move { this.send_heartbeat_to_all().await });
                 }
                 lock(&self.inner.routes).insert(topic.to_owned(), route.clone());
                 Ok(route)
