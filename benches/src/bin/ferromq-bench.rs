@@ -1,30 +1,26 @@
 //! `ferromq-bench`: a load generator for any RocketMQ-remoting broker (FerroMQ or Apache
-//! RocketMQ), so implementations can be compared in one run.
+//! RocketMQ), built on `ferromq-client`, so implementations can be compared in one run.
 //!
-//! It resolves the topic's route from the name server (falling back to TBW102 like a
-//! producer), opens `-w` connections to the master brokers, and keeps `--inflight` send
-//! requests outstanding on each (1 = a synchronous producer). Latency is measured per request
-//! into HDR histograms merged across workers; with `--rate` the load is open-loop and latency
-//! is counted from each request's scheduled time, so a stalled broker is not hidden
-//! (coordinated omission). Every loop is bounded by `--duration` or `-q`.
-//!
-//! Produce mode only for now; consume mode comes with the client library.
+//! `--mode produce`: `-w` producers (each its own client instance and connection), each with
+//! `--inflight` sends outstanding (1 = a synchronous producer); `--batch N` sends N messages
+//! per SEND_BATCH_MESSAGE. Latency is per request, into HDR histograms merged across tasks;
+//! with `--rate` the load is open loop and latency counts from each request's scheduled time
+//! (no coordinated omission). `--mode consume`: a push consumer group counting messages and
+//! their end-to-end latency (consume time − born time, ms resolution). `--mode both` runs the
+//! two at once. Every loop is bounded by `--duration` (and `-q` for produce).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use clap::Parser;
-use ferromq_protocol::body::route::TopicRouteData;
-use ferromq_protocol::code::{request_code, response_code};
-use ferromq_protocol::header::{GetRouteInfoRequestHeader, SendMessageRequestHeaderV2};
-use ferromq_protocol::{json, RemotingCodec, RemotingCommand};
-use futures::{SinkExt, StreamExt};
+use ferromq_client::consumer::ConsumeFrom;
+use ferromq_client::{
+    ConsumeConcurrentlyStatus, ConsumerConfig, Message, MessageExt, Producer, ProducerConfig,
+    PushConsumer,
+};
 use hdrhistogram::Histogram;
-use tokio::net::TcpStream;
-use tokio_util::codec::Framed;
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -43,7 +39,7 @@ struct Args {
     /// Topic.
     #[arg(short = 't', long = "topic", default_value = "BenchmarkTest")]
     topic: String,
-    /// Concurrency: connections (workers).
+    /// Concurrency: producers (each with its own connection).
     #[arg(short = 'w', long = "workers", default_value_t = 1)]
     workers: usize,
     /// Body size in bytes.
@@ -52,13 +48,16 @@ struct Args {
     /// Set a KEYS property on every message.
     #[arg(short = 'k', long = "keys")]
     keys: bool,
-    /// Stop after this many messages in total (0: run for --duration).
+    /// Stop producing after this many messages in total (0: run for --duration).
     #[arg(short = 'q', long = "count", default_value_t = 0)]
     count: u64,
-    /// Requests outstanding per connection (1 = synchronous producer).
+    /// Messages per request (SEND_BATCH_MESSAGE when > 1).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    /// Requests outstanding per producer (1 = synchronous producer).
     #[arg(long, default_value_t = 1)]
     inflight: usize,
-    /// Messages per second in total, open loop (0 = as fast as possible).
+    /// Requests per second in total, open loop (0 = as fast as possible).
     #[arg(long, default_value_t = 0)]
     rate: u64,
     /// Measured seconds.
@@ -70,84 +69,12 @@ struct Args {
     /// Write a JSON report here.
     #[arg(long)]
     report: Option<String>,
-    /// produce (consume and both come with the client library).
-    #[arg(long, default_value = "produce")]
+    /// produce, consume or both.
+    #[arg(long, default_value = "produce", value_parser = ["produce", "consume", "both"])]
     mode: String,
-}
-
-type Conn = Framed<TcpStream, RemotingCodec>;
-
-async fn call(conn: &mut Conn, req: RemotingCommand) -> Result<RemotingCommand, String> {
-    let opaque = req.opaque;
-    conn.send(req).await.map_err(|e| e.to_string())?;
-    while let Some(f) = conn.next().await {
-        let f = f.map_err(|e| e.to_string())?;
-        if f.is_response() && f.opaque == opaque {
-            return Ok(f);
-        }
-    }
-    Err("connection closed".into())
-}
-
-/// (broker address, queue id) pairs of the topic's writable master queues.
-async fn resolve(args: &Args) -> Result<Vec<(String, i32)>, String> {
-    let s = TcpStream::connect(&args.namesrv)
-        .await
-        .map_err(|e| format!("name server {}: {e}", args.namesrv))?;
-    let mut conn = Framed::new(s, RemotingCodec::new());
-    for topic in [args.topic.as_str(), "TBW102"] {
-        let req = RemotingCommand::request(request_code::GET_ROUTEINFO_BY_TOPIC)
-            .with_opaque(1)
-            .with_header(&GetRouteInfoRequestHeader {
-                topic: topic.into(),
-                ..Default::default()
-            });
-        let resp = call(&mut conn, req).await?;
-        if resp.code != response_code::SUCCESS {
-            continue;
-        }
-        let route: TopicRouteData = json::decode(resp.body_bytes()).map_err(|e| e.to_string())?;
-        let mut queues = Vec::new();
-        for qd in &route.queue_datas {
-            if qd.perm & 2 == 0 {
-                continue;
-            }
-            let Some(addr) = route
-                .broker_datas
-                .iter()
-                .find(|b| b.broker_name == qd.broker_name)
-                .and_then(|b| b.master_addr().map(str::to_owned))
-            else {
-                continue;
-            };
-            let n = if topic == "TBW102" {
-                qd.write_queue_nums.min(4)
-            } else {
-                qd.write_queue_nums
-            };
-            queues.extend((0..n).map(|q| (addr.clone(), q)));
-        }
-        if !queues.is_empty() {
-            return Ok(queues);
-        }
-    }
-    Err(format!("no route for {} (nor TBW102)", args.topic))
-}
-
-async fn flush_mode(addr: &str) -> Option<String> {
-    let s = TcpStream::connect(addr).await.ok()?;
-    let mut conn = Framed::new(s, RemotingCodec::new());
-    let resp = call(
-        &mut conn,
-        RemotingCommand::request(request_code::GET_BROKER_CONFIG).with_opaque(1),
-    )
-    .await
-    .ok()?;
-    let text = String::from_utf8_lossy(resp.body_bytes()).into_owned();
-    text.lines().find_map(|l| {
-        l.strip_prefix("flushDiskType=")
-            .map(|v| v.trim().to_owned())
-    })
+    /// Consumer group (consume/both).
+    #[arg(long, default_value = "ferromq_bench_consumer")]
+    group: String,
 }
 
 struct Shared {
@@ -157,222 +84,265 @@ struct Shared {
     ok: AtomicU64,
     failed: AtomicU64,
     measured_ok: AtomicU64,
+    consumed: AtomicU64,
+    measured_consumed: AtomicU64,
     hist: Mutex<Histogram<u64>>,
+    e2e: Mutex<Histogram<u64>>,
 }
 
-async fn worker(
+fn hist() -> Histogram<u64> {
+    // Bounds are constants that hdrhistogram accepts.
+    #[allow(clippy::expect_used)]
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant bounds are valid")
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+async fn producer_task(
     args: Arc<Args>,
-    queues: Vec<(String, i32)>,
+    producer: Producer,
     shared: Arc<Shared>,
     body: Bytes,
-    per_worker_rate: f64,
-) -> Result<(), String> {
-    let addr = &queues[0].0;
-    let s = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("{addr}: {e}"))?;
-    let _ = s.set_nodelay(true);
-    let (mut sink, mut stream) = Framed::new(s, RemotingCodec::new()).split();
-    let started: Arc<Mutex<HashMap<i32, Instant>>> = Arc::default();
-    let permits = Arc::new(tokio::sync::Semaphore::new(args.inflight.max(1)));
-    let reader = {
-        let started = started.clone();
-        let shared = shared.clone();
-        let permits = permits.clone();
-        tokio::spawn(async move {
-            let mut hist =
-                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-            while let Some(Ok(resp)) = stream.next().await {
-                if !resp.is_response() {
-                    continue;
-                }
-                let Some(t0) = started
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&resp.opaque)
-                else {
-                    continue;
-                };
-                permits.add_permits(1);
-                if resp.code == response_code::SUCCESS {
-                    shared.ok.fetch_add(1, Ordering::Relaxed);
-                    if shared.measuring.load(Ordering::Relaxed) {
-                        shared.measured_ok.fetch_add(1, Ordering::Relaxed);
-                        let _ = hist.record(t0.elapsed().as_micros().max(1) as u64);
-                    }
-                } else {
-                    shared.failed.fetch_add(1, Ordering::Relaxed);
-                }
-                if shared.stop.load(Ordering::Relaxed)
-                    && started.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
-                {
-                    break;
-                }
-            }
-            let _ = shared
-                .hist
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .add(&hist);
-        })
-    };
-    let mut opaque: i32 = 0;
+    per_task_rate: f64,
+) {
+    let mut h = hist();
     let begin = Instant::now();
-    let mut next_queue = 0usize;
-    loop {
-        if shared.stop.load(Ordering::Relaxed) {
+    let mut n: u64 = 0;
+    while !shared.stop.load(Ordering::Relaxed) {
+        if args.count > 0
+            && shared.sent.fetch_add(args.batch as u64, Ordering::Relaxed) >= args.count
+        {
             break;
         }
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
-        };
-        permit.forget();
-        if args.count > 0 && shared.sent.fetch_add(1, Ordering::Relaxed) >= args.count {
-            shared.stop.store(true, Ordering::Relaxed);
-            break;
-        } else if args.count == 0 {
-            shared.sent.fetch_add(1, Ordering::Relaxed);
-        }
-        opaque = opaque.wrapping_add(1);
-        let scheduled = if per_worker_rate > 0.0 {
-            let at = begin + Duration::from_secs_f64(f64::from(opaque) / per_worker_rate);
-            tokio::time::sleep_until(at.into()).await;
-            at
+        let t0 = if per_task_rate > 0.0 {
+            let due = begin + Duration::from_secs_f64(n as f64 / per_task_rate);
+            tokio::time::sleep_until(due.into()).await;
+            due
         } else {
             Instant::now()
         };
-        let (_, queue_id) = &queues[next_queue % queues.len()];
-        next_queue += 1;
-        let props = if args.keys {
-            Some(format!("KEYS\u{1}k{opaque}\u{2}"))
+        n += 1;
+        let make = || {
+            let m = Message::new(args.topic.clone(), body.clone());
+            if args.keys {
+                m.with_keys([format!("k{}", now_ms())])
+            } else {
+                m
+            }
+        };
+        let result = if args.batch > 1 {
+            producer
+                .send_batch((0..args.batch).map(|_| make()).collect())
+                .await
         } else {
-            None
+            producer.send(make()).await
         };
-        let h = SendMessageRequestHeaderV2 {
-            a: "ferromq_bench_producer".into(),
-            b: args.topic.clone(),
-            c: "TBW102".into(),
-            d: 4,
-            e: *queue_id,
-            f: 0,
-            g: 0,
-            h: 0,
-            i: props,
-            j: None,
-            k: None,
-            l: None,
-            m: None,
-            n: None,
-        };
-        let req = RemotingCommand::request(request_code::SEND_MESSAGE_V2)
-            .with_opaque(opaque)
-            .with_header(&h)
-            .with_body(body.clone());
-        started
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(opaque, scheduled);
-        if sink.send(req).await.is_err() {
-            break;
+        match result {
+            Ok(_) => {
+                shared.ok.fetch_add(args.batch as u64, Ordering::Relaxed);
+                if shared.measuring.load(Ordering::Relaxed) {
+                    shared
+                        .measured_ok
+                        .fetch_add(args.batch as u64, Ordering::Relaxed);
+                    let _ = h.record(t0.elapsed().as_micros().max(1) as u64);
+                }
+            }
+            Err(_) => {
+                shared
+                    .failed
+                    .fetch_add(args.batch as u64, Ordering::Relaxed);
+            }
         }
     }
-    // Let outstanding responses arrive (bounded).
-    let _ = tokio::time::timeout(Duration::from_secs(10), reader).await;
-    Ok(())
+    let _ = shared
+        .hist
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .add(&h);
+}
+
+fn summary(
+    name: &str,
+    count: u64,
+    secs: f64,
+    size: usize,
+    h: &Histogram<u64>,
+) -> serde_json::Value {
+    let rate = count as f64 / secs;
+    let q = |p: f64| h.value_at_quantile(p);
+    println!(
+        "{name}: {count} msgs in {secs:.1} s = {rate:.0} msg/s, {:.1} MB/s; latency µs p50 {} p90 {} p99 {} p99.9 {} max {}",
+        rate * size as f64 / 1e6,
+        q(0.5),
+        q(0.9),
+        q(0.99),
+        q(0.999),
+        h.max()
+    );
+    serde_json::json!({
+        "messages": count, "seconds": secs, "msgs_per_sec": rate,
+        "mb_per_sec": rate * size as f64 / 1e6,
+        "latency_us": {"p50": q(0.5), "p90": q(0.9), "p99": q(0.99), "p99_9": q(0.999), "max": h.max(), "samples": h.len()},
+    })
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Arc::new(Args::parse());
-    if args.mode != "produce" {
-        return Err("only --mode produce is implemented so far".into());
-    }
-    let queues = resolve(&args).await?;
-    let brokers: Vec<String> = {
-        let mut b: Vec<String> = queues.iter().map(|(a, _)| a.clone()).collect();
-        b.dedup();
-        b
-    };
-    let flush = flush_mode(&brokers[0]).await;
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),
-        measuring: AtomicBool::new(args.warmup == 0),
+        measuring: AtomicBool::new(false),
         sent: AtomicU64::new(0),
         ok: AtomicU64::new(0),
         failed: AtomicU64::new(0),
         measured_ok: AtomicU64::new(0),
-        hist: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
+        consumed: AtomicU64::new(0),
+        measured_consumed: AtomicU64::new(0),
+        hist: Mutex::new(hist()),
+        e2e: Mutex::new(hist()),
     });
-    let body = Bytes::from(vec![b'x'; args.size]);
-    let per_worker_rate = args.rate as f64 / args.workers.max(1) as f64;
+    let produce = args.mode != "consume";
+    let consume = args.mode != "produce";
+
+    let consumer = if consume {
+        let mut cfg = ConsumerConfig::new(args.group.clone(), args.namesrv.clone());
+        cfg.consume_from = ConsumeFrom::LastOffset;
+        cfg.consume_batch_size = 32;
+        let c = PushConsumer::new(cfg)?;
+        c.subscribe(&args.topic, "*")?;
+        let s = shared.clone();
+        c.register_concurrently(move |msgs: &[MessageExt]| {
+            let now = now_ms();
+            s.consumed.fetch_add(msgs.len() as u64, Ordering::Relaxed);
+            if s.measuring.load(Ordering::Relaxed) {
+                s.measured_consumed
+                    .fetch_add(msgs.len() as u64, Ordering::Relaxed);
+                let mut h = s.e2e.lock().unwrap_or_else(|e| e.into_inner());
+                for m in msgs {
+                    let _ = h.record(((now - m.born_timestamp).max(0) as u64 * 1000).max(1));
+                }
+            }
+            ConsumeConcurrentlyStatus::ConsumeSuccess
+        });
+        c.start().await?;
+        Some(c)
+    } else {
+        None
+    };
+
+    let body = Bytes::from(vec![b'a'; args.size]);
+    let mut producers = Vec::new();
     let mut tasks = Vec::new();
-    for w in 0..args.workers.max(1) {
-        // Spread workers over brokers and queues.
-        let mut qs: Vec<(String, i32)> = queues
-            .iter()
-            .filter(|(a, _)| *a == brokers[w % brokers.len()])
-            .cloned()
-            .collect();
-        let n = qs.len().max(1);
-        qs.rotate_left(w % n);
-        tasks.push(tokio::spawn(worker(
-            args.clone(),
-            qs,
-            shared.clone(),
-            body.clone(),
-            per_worker_rate,
-        )));
+    if produce {
+        let per_task_rate = if args.rate > 0 {
+            args.rate as f64 / (args.workers * args.inflight).max(1) as f64
+        } else {
+            0.0
+        };
+        for _ in 0..args.workers.max(1) {
+            let mut cfg = ProducerConfig::new("ferromq_bench_producer", args.namesrv.clone());
+            cfg.compress_over = usize::MAX;
+            let p = Producer::new(cfg);
+            // Resolve the route (and auto-create the topic) before the clock starts.
+            p.send(Message::new(args.topic.clone(), body.clone()))
+                .await?;
+            for _ in 0..args.inflight.max(1) {
+                tasks.push(tokio::spawn(producer_task(
+                    args.clone(),
+                    p.clone(),
+                    shared.clone(),
+                    body.clone(),
+                    per_task_rate,
+                )));
+            }
+            producers.push(p);
+        }
     }
+
     let start = Instant::now();
-    let warmup = Duration::from_secs(args.warmup);
-    let total = warmup + Duration::from_secs(args.duration);
-    let mut measure_start = if args.warmup == 0 { Some(start) } else { None };
-    let mut last = 0;
-    while start.elapsed() < total && !shared.stop.load(Ordering::Relaxed) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        if measure_start.is_none() && start.elapsed() >= warmup {
+    let mut measure_start = None;
+    let total = Duration::from_secs(args.warmup + args.duration);
+    let mut last = (Instant::now(), 0u64, 0u64);
+    while start.elapsed() < total {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if measure_start.is_none() && start.elapsed() >= Duration::from_secs(args.warmup) {
             shared.measuring.store(true, Ordering::Relaxed);
             measure_start = Some(Instant::now());
         }
-        let ok = shared.ok.load(Ordering::Relaxed);
-        eprintln!(
-            "[{:>4}s] {:>9} msg/s  ok {}  failed {}",
-            start.elapsed().as_secs(),
-            ok - last,
-            ok,
-            shared.failed.load(Ordering::Relaxed)
+        let (ok, got) = (
+            shared.ok.load(Ordering::Relaxed),
+            shared.consumed.load(Ordering::Relaxed),
         );
-        last = ok;
+        let dt = last.0.elapsed().as_secs_f64().max(1e-6);
+        eprint!(
+            "\r[{:>4.0} s] sent {ok} ({:.0}/s) failed {} consumed {got} ({:.0}/s)    ",
+            start.elapsed().as_secs_f64(),
+            (ok - last.1) as f64 / dt,
+            shared.failed.load(Ordering::Relaxed),
+            (got - last.2) as f64 / dt
+        );
+        last = (Instant::now(), ok, got);
+        if produce && args.count > 0 && tasks.iter().all(|t| t.is_finished()) {
+            break;
+        }
     }
+    shared.measuring.store(false, Ordering::Relaxed);
+    let secs = measure_start
+        .map_or(0.0, |t| t.elapsed().as_secs_f64())
+        .max(1e-6);
     shared.stop.store(true, Ordering::Relaxed);
-    let measured = measure_start.map(|m| m.elapsed()).unwrap_or_default();
     for t in tasks {
-        t.await??;
+        let _ = t.await;
     }
-    let h = shared
-        .hist
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let n = shared.measured_ok.load(Ordering::Relaxed);
-    let secs = measured.as_secs_f64().max(1e-9);
-    let rate = n as f64 / secs;
-    let mbps = rate * args.size as f64 / 1e6;
-    let q = |p: f64| h.value_at_quantile(p);
-    println!(
-        "ferromq-bench produce: {} workers x {} in flight, {} B, flush {}: {:.0} msg/s, {:.1} MB/s, latency us p50 {} p90 {} p99 {} p99.9 {} max {} ({} measured, {} failed)",
-        args.workers, args.inflight, args.size, flush.as_deref().unwrap_or("unknown"), rate, mbps,
-        q(0.5), q(0.9), q(0.99), q(0.999), h.max(), n, shared.failed.load(Ordering::Relaxed)
-    );
+    eprintln!();
+    let mut report = serde_json::json!({
+        "setup": {
+            "mode": args.mode, "topic": args.topic, "size": args.size, "batch": args.batch,
+            "workers": args.workers, "inflight": args.inflight, "rate": args.rate,
+            "keys": args.keys, "duration_s": args.duration, "warmup_s": args.warmup,
+            "machine": {
+                "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+                "os": std::env::consts::OS,
+            },
+        },
+        "failed": shared.failed.load(Ordering::Relaxed),
+    });
+    if produce {
+        let h = shared
+            .hist
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        report["produce"] = summary(
+            "produce",
+            shared.measured_ok.load(Ordering::Relaxed),
+            secs,
+            args.size,
+            &h,
+        );
+    }
+    if consume {
+        let h = shared.e2e.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        report["consume"] = summary(
+            "consume (end-to-end latency, ms resolution)",
+            shared.measured_consumed.load(Ordering::Relaxed),
+            secs,
+            args.size,
+            &h,
+        );
+    }
+    for p in producers {
+        p.shutdown().await;
+    }
+    if let Some(c) = consumer {
+        c.shutdown().await;
+    }
     if let Some(path) = &args.report {
-        let report = serde_json::json!({
-            "mode": args.mode, "topic": args.topic, "workers": args.workers, "inflight": args.inflight,
-            "body_bytes": args.size, "rate_limit": args.rate, "duration_s": secs, "warmup_s": args.warmup,
-            "brokers": brokers, "flush_disk_type": flush,
-            "machine": { "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "os": std::env::consts::OS },
-            "messages": n, "failed": shared.failed.load(Ordering::Relaxed), "msgs_per_s": rate, "mb_per_s": mbps,
-            "latency_us": { "p50": q(0.5), "p90": q(0.9), "p99": q(0.99), "p999": q(0.999), "max": h.max() },
-        });
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
     }
     Ok(())
