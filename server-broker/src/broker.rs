@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI32, AtomicU16, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferromq_engine::{DefaultMessageStore, MessageStore};
+use ferromq_engine::{BrokerRole, DefaultMessageStore, MessageStore};
 use ferromq_protocol::code::request_code;
 use ferromq_protocol::header::NotifyConsumerIdsChangedRequestHeader;
 use ferromq_protocol::RemotingCommand;
@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, Semaphore};
 
 use crate::clients::ClientManager;
-use crate::config::{BrokerConfig, BrokerRole};
+use crate::config::BrokerConfig;
 use crate::connection::{self, Channel};
 use crate::error::BrokerError;
 use crate::groups::GroupManager;
@@ -43,6 +43,8 @@ pub struct Broker {
     pub holds: Arc<PullHolds>,
     /// Half messages already resolved.
     pub transactions: crate::transactions::Resolved,
+    /// A slave's master (its client address), learnt from the name server.
+    pub master_addr: std::sync::Mutex<Option<String>>,
     /// Boot time (ms).
     pub boot_timestamp: i64,
     /// Messages stored since boot.
@@ -75,6 +77,21 @@ impl Broker {
             ))
         })?;
         config.store.store_host = std::net::SocketAddr::new(ip, config.listen_port);
+        match (config.broker_role(), config.broker_id) {
+            (BrokerRole::Slave, 0) => {
+                return Err(BrokerError::Config("a SLAVE needs brokerId > 0".into()));
+            }
+            (BrokerRole::Slave, _) => {}
+            (_, 0) => {
+                config.store.ha_listen_addr =
+                    Some(std::net::SocketAddr::from(([0, 0, 0, 0], config.ha_port())));
+            }
+            (_, id) => {
+                return Err(BrokerError::Config(format!(
+                    "a master needs brokerId 0, not {id}"
+                )));
+            }
+        }
         let store = Arc::new(DefaultMessageStore::open(config.store.clone())?);
         let topics = TopicManager::load(&config)?;
         let groups =
@@ -110,6 +127,7 @@ impl Broker {
         Ok(Arc::new(Broker {
             config,
             transactions,
+            master_addr: std::sync::Mutex::new(None),
             store,
             topics,
             groups,
@@ -127,7 +145,7 @@ impl Broker {
 
     /// Whether this broker takes writes.
     pub fn is_slave(&self) -> bool {
-        self.config.broker_role == BrokerRole::Slave
+        self.config.broker_role() == BrokerRole::Slave
     }
 
     /// An opaque for a broker-initiated request.
@@ -163,6 +181,15 @@ impl Broker {
                 tracing::debug!(group, remote = %ch.remote, "could not notify consumer");
             }
         }
+    }
+
+    /// The HA address advertised to slaves: `brokerIP1` and the port actually bound.
+    pub fn ha_server_addr(&self) -> String {
+        let port = self
+            .store
+            .ha_listen_addr()
+            .map_or(self.config.ha_port(), |a| a.port());
+        format!("{}:{}", self.config.broker_ip1, port)
     }
 
     /// A client connection closed: forget it and tell its groups.
@@ -224,6 +251,12 @@ pub async fn run(
         broker.clone(),
         notify_shutdown.subscribe(),
     ));
+    if broker.is_slave() {
+        tokio::spawn(crate::slave::sync_loop(
+            broker.clone(),
+            notify_shutdown.subscribe(),
+        ));
+    }
 
     shutdown.await;
     tracing::info!("broker shutting down");

@@ -11,27 +11,7 @@ use ferromq_engine::StoreConfig;
 
 use crate::error::BrokerError;
 
-/// `brokerRole`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BrokerRole {
-    /// Master that does not wait for slaves.
-    AsyncMaster,
-    /// Master that acknowledges after a slave has the message.
-    SyncMaster,
-    /// Slave: copies a master, refuses writes.
-    Slave,
-}
-
-impl BrokerRole {
-    /// RocketMQ's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            BrokerRole::AsyncMaster => "ASYNC_MASTER",
-            BrokerRole::SyncMaster => "SYNC_MASTER",
-            BrokerRole::Slave => "SLAVE",
-        }
-    }
-}
+pub use ferromq_engine::BrokerRole;
 
 /// Everything a broker needs to start.
 #[derive(Debug, Clone)]
@@ -50,8 +30,6 @@ pub struct BrokerConfig {
     pub broker_ip1: String,
     /// `haListenPort`. Default: `listenPort + 1`.
     pub ha_listen_port: Option<u16>,
-    /// `brokerRole`. Default: ASYNC_MASTER.
-    pub broker_role: BrokerRole,
     /// `autoCreateTopicEnable`. Default: true.
     pub auto_create_topic_enable: bool,
     /// `autoCreateSubscriptionGroup`. Default: true.
@@ -143,7 +121,6 @@ impl Default for BrokerConfig {
             namesrv_addr: None,
             broker_ip1: first_local_ipv4(),
             ha_listen_port: None,
-            broker_role: BrokerRole::AsyncMaster,
             auto_create_topic_enable: true,
             auto_create_subscription_group: true,
             default_topic_queue_nums: 8,
@@ -189,18 +166,6 @@ impl BrokerConfig {
             "namesrvAddr" => self.namesrv_addr = (!v.is_empty()).then(|| v.to_owned()),
             "brokerIP1" => self.broker_ip1 = v.to_owned(),
             "haListenPort" => self.ha_listen_port = Some(parse(key, v)?),
-            "brokerRole" => {
-                self.broker_role = match v {
-                    "ASYNC_MASTER" => BrokerRole::AsyncMaster,
-                    "SYNC_MASTER" => BrokerRole::SyncMaster,
-                    "SLAVE" => BrokerRole::Slave,
-                    _ => {
-                        return Err(BrokerError::Config(format!(
-                            "brokerRole: unknown role {v:?}"
-                        )))
-                    }
-                }
-            }
             "autoCreateTopicEnable" => self.auto_create_topic_enable = parse(key, v)?,
             "autoCreateSubscriptionGroup" => self.auto_create_subscription_group = parse(key, v)?,
             "defaultTopicQueueNums" => self.default_topic_queue_nums = parse(key, v)?,
@@ -276,14 +241,15 @@ impl BrokerConfig {
         format!("{}:{}", self.broker_ip1, self.listen_port)
     }
 
-    /// `brokerIP1:haListenPort`.
-    pub fn ha_server_addr(&self) -> String {
-        format!(
-            "{}:{}",
-            self.broker_ip1,
-            self.ha_listen_port
-                .unwrap_or(self.listen_port.wrapping_add(1))
-        )
+    /// `haListenPort` (default `listenPort + 1`).
+    pub fn ha_port(&self) -> u16 {
+        self.ha_listen_port
+            .unwrap_or(self.listen_port.wrapping_add(1))
+    }
+
+    /// The replication role (`brokerRole`, a store option).
+    pub fn broker_role(&self) -> BrokerRole {
+        self.store.broker_role
     }
 
     /// The name server addresses, split on `;`.
@@ -319,7 +285,7 @@ mod tests {
             .unwrap();
         assert_eq!(unknown, vec!["aclEnable".to_owned()]);
         assert_eq!(c.broker_name, "broker-a");
-        assert_eq!(c.broker_role, BrokerRole::SyncMaster);
+        assert_eq!(c.broker_role(), BrokerRole::SyncMaster);
         assert_eq!(c.listen_port, 20911);
         assert_eq!(c.store.file_reserved_time, 48);
         assert_eq!(c.store.store_path_root_dir, PathBuf::from("/tmp/x"));

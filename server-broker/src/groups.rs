@@ -86,6 +86,19 @@ impl GroupManager {
         self.changed();
     }
 
+    /// Replace every group (a slave copying its master).
+    pub fn replace_all(&self, table: BTreeMap<String, SubscriptionGroupConfig>) {
+        let changed = {
+            let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+            let changed = *t != table;
+            *t = table;
+            changed
+        };
+        if changed {
+            self.changed();
+        }
+    }
+
     /// Remove a group. Returns whether it existed.
     pub fn delete(&self, name: &str) -> bool {
         let existed = self

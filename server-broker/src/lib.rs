@@ -37,6 +37,7 @@ pub mod offsets;
 pub mod persist;
 pub mod processor;
 mod registration;
+pub mod slave;
 pub mod topics;
 pub mod transactions;
 

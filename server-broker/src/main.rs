@@ -103,7 +103,7 @@ async fn serve(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "ferromq-broker {} ({}) listening on 0.0.0.0:{} (advertised {}), name server {}, store {}",
         broker.config.broker_name,
-        broker.config.broker_role.name(),
+        broker.config.broker_role().name(),
         broker.config.listen_port,
         broker.config.broker_addr(),
         broker.config.namesrv_addr.clone().unwrap_or_default(),

@@ -72,6 +72,12 @@ impl OffsetManager {
         self.dirty.store(true, std::sync::atomic::Ordering::Release);
     }
 
+    /// Replace every offset (a slave copying its master).
+    pub fn replace_all(&self, table: Table) {
+        *self.table.write().unwrap_or_else(|e| e.into_inner()) = table;
+        self.dirty.store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Every offset of every `topic@group`.
     pub fn all(&self) -> Table {
         self.table.read().unwrap_or_else(|e| e.into_inner()).clone()

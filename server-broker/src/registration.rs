@@ -25,9 +25,12 @@ use crate::broker::Broker;
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
 
-type Conn = Framed<TcpStream, RemotingCodec>;
+pub(crate) type Conn = Framed<TcpStream, RemotingCodec>;
 
-async fn call(conn: &mut Conn, req: RemotingCommand) -> std::io::Result<RemotingCommand> {
+pub(crate) async fn call(
+    conn: &mut Conn,
+    req: RemotingCommand,
+) -> std::io::Result<RemotingCommand> {
     let opaque = req.opaque;
     conn.send(req).await.map_err(std::io::Error::other)?;
     let wait = async {
@@ -65,7 +68,7 @@ fn register_request(broker: &Broker) -> RemotingCommand {
         broker_name: c.broker_name.clone(),
         broker_addr: c.broker_addr(),
         cluster_name: c.broker_cluster_name.clone(),
-        ha_server_addr: c.ha_server_addr(),
+        ha_server_addr: broker.ha_server_addr(),
         broker_id: c.broker_id,
         heartbeat_timeout_millis: None,
         enable_acting_master: None,
@@ -102,8 +105,8 @@ async fn register_all(broker: &Broker, conns: &mut HashMap<String, Conn>) {
         match call(conn, register_request(broker)).await {
             Ok(resp) if resp.code == response_code::SUCCESS => {
                 if let Ok(h) = resp.decode_header::<RegisterBrokerResponseHeader>() {
-                    if let Some(master) = h.master_addr.filter(|m| !m.is_empty()) {
-                        tracing::debug!(namesrv = %addr, %master, "registered; master known");
+                    if broker.is_slave() {
+                        learn_master(broker, h.master_addr, h.ha_server_addr);
                     }
                 }
                 tracing::debug!(namesrv = %addr, "registered");
@@ -115,6 +118,20 @@ async fn register_all(broker: &Broker, conns: &mut HashMap<String, Conn>) {
                 tracing::warn!(namesrv = %addr, error = %e, "registration failed; reconnecting next round");
                 conns.remove(&addr);
             }
+        }
+    }
+}
+
+/// A slave learns its master's addresses from the REGISTER_BROKER response (spec §13.1);
+/// an explicit `haMasterAddress` wins for replication.
+fn learn_master(broker: &Broker, master: Option<String>, ha: Option<String>) {
+    use ferromq_engine::MessageStore;
+    if let Some(m) = master.filter(|m| !m.is_empty()) {
+        *broker.master_addr.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+    }
+    if broker.config.store.ha_master_address.is_none() {
+        if let Some(ha) = ha.filter(|h| !h.is_empty()) {
+            broker.store.set_ha_master_address(&ha);
         }
     }
 }

@@ -200,6 +200,23 @@ impl TopicManager {
         self.bump_and_persist();
     }
 
+    /// Replace the whole table (a slave copying its master). Returns whether it changed.
+    pub fn replace_all(&self, table: BTreeMap<String, TopicConfig>, version: DataVersion) -> bool {
+        {
+            let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+            if *t == table {
+                return false;
+            }
+            *t = table;
+        }
+        *self.version.lock().unwrap_or_else(|e| e.into_inner()) = version;
+        if let Err(e) = self.persist_now() {
+            tracing::error!(error = %e, "cannot persist topics.json");
+        }
+        self.changed.notify_one();
+        true
+    }
+
     /// Remove a topic. Returns whether it existed.
     pub fn delete(&self, topic: &str) -> bool {
         let existed = self

@@ -37,7 +37,7 @@ fn free_port() -> u16 {
 fn start(dir: &Path, port: u16, ns_port: u16, flush: &str) -> Proc {
     let conf = dir.join("broker.conf");
     let mut f = std::fs::File::create(&conf).unwrap();
-    writeln!(f, "brokerIP1=127.0.0.1\nbrokerName=broker-kill\nflushDiskType={flush}\nmappedFileSizeCommitLog=4194304\nmaxHashSlotNum=65536\nmaxIndexNum=262144").unwrap();
+    writeln!(f, "brokerIP1=127.0.0.1\nbrokerName=broker-kill\nflushDiskType={flush}\nmappedFileSizeCommitLog=4194304\nmaxHashSlotNum=65536\nmaxIndexNum=262144\nhaListenPort=0").unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_ferromq-broker"))
         .arg("-c")
         .arg(&conf)

@@ -420,7 +420,7 @@ fn broker_config(broker: &Arc<Broker>, req: &RemotingCommand) -> RemotingCommand
         ("brokerIP1", c.broker_ip1.clone()),
         ("listenPort", c.listen_port.to_string()),
         ("namesrvAddr", c.namesrv_addr.clone().unwrap_or_default()),
-        ("brokerRole", c.broker_role.name().to_owned()),
+        ("brokerRole", c.broker_role().name().to_owned()),
         ("brokerPermission", c.broker_permission.to_string()),
         (
             "autoCreateTopicEnable",

@@ -63,7 +63,17 @@ pub async fn pull(broker: &Arc<Broker>, req: &RemotingCommand) -> RemotingComman
             format!("subscription group no permission, {}", h.consumer_group),
         );
     }
-    let Some(tc) = broker.topics.get(&h.topic) else {
+    // A slave may hold replicated queues of a topic its metadata copy has not seen yet.
+    let tc = broker.topics.get(&h.topic).or_else(|| {
+        let ids = if broker.is_slave() {
+            broker.store.queue_ids(&h.topic)
+        } else {
+            Vec::new()
+        };
+        ids.last()
+            .map(|max| ferromq_protocol::body::common::TopicConfig::new(h.topic.clone(), max + 1))
+    });
+    let Some(tc) = tc else {
         return reply(
             req,
             code::TOPIC_NOT_EXIST,

@@ -46,7 +46,10 @@ fn random_below(n: i32) -> i32 {
 /// Map a store failure to RocketMQ's response code.
 pub(crate) fn store_error_reply(req: &RemotingCommand, e: &StoreError) -> RemotingCommand {
     match e {
-        StoreError::DiskFull(_) | StoreError::Poisoned(_) | StoreError::Closed => reply(
+        StoreError::DiskFull(_)
+        | StoreError::Poisoned(_)
+        | StoreError::Closed
+        | StoreError::Slave => reply(
             req,
             code::SERVICE_NOT_AVAILABLE,
             format!("service not available now, the store refuses writes: {e}"),
@@ -301,8 +304,9 @@ pub async fn send(
     } else {
         put.msg_id()
     };
-    let (queue_offset, durability) = (put.queue_offset, put.durability);
-    let status = match durability.await {
+    let (queue_offset, durability, replication) =
+        (put.queue_offset, put.durability, put.replication);
+    let mut status = match durability.await {
         Ok(()) => code::SUCCESS,
         Err(DurabilityError::FlushTimeout) => code::FLUSH_DISK_TIMEOUT,
         Err(e) => {
@@ -313,6 +317,18 @@ pub async fn send(
             );
         }
     };
+    // SYNC_MASTER: the message is stored either way; the code says whether a slave has it.
+    if let Some(replication) = replication {
+        match replication.await {
+            Ok(()) => {}
+            Err(DurabilityError::SlaveNotAvailable) => status = code::SLAVE_NOT_AVAILABLE,
+            Err(_) => {
+                if status == code::SUCCESS {
+                    status = code::FLUSH_SLAVE_TIMEOUT;
+                }
+            }
+        }
+    }
     broker
         .put_count
         .fetch_add(count, std::sync::atomic::Ordering::Relaxed);

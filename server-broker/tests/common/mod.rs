@@ -36,6 +36,8 @@ pub fn test_config(dir: &Path) -> BrokerConfig {
     c.store.store_path_root_dir = dir.to_path_buf();
     c.store.mapped_file_size_commit_log = 4 << 20;
     c.store.mapped_file_size_consume_queue = 20 * 10_000;
+    // An OS-assigned HA port: listenPort + 1 may belong to another test.
+    c.ha_listen_port = Some(0);
     // Small index files (the default is 420 MB each).
     c.store.max_hash_slot_num = 4096;
     c.store.max_index_num = 16_384;
