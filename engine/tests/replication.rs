@@ -168,3 +168,38 @@ fn a_slave_reconnects_instead_of_appending_a_frame_for_another_offset() {
     assert!(slave.stats().poisoned.is_none());
     assert_eq!(read_queue(&slave, "Own", 0).len(), 10);
 }
+
+#[test]
+fn replication_resumes_after_the_master_restarts() {
+    let (md, sd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // A fixed HA port, so the restarted master is where the slave looks for it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cfg = master_config(md.path(), BrokerRole::AsyncMaster);
+    cfg.ha_listen_addr = Some(([127, 0, 0, 1], port).into());
+    let master = DefaultMessageStore::open(cfg.clone()).unwrap();
+    for i in 0..100 {
+        master
+            .put_message(Message::new("Again", 0, body(i, 200)))
+            .unwrap();
+    }
+    let slave = DefaultMessageStore::open(slave_config(sd.path(), &master)).unwrap();
+    wait_queue_len(&slave, "Again", 0, 100);
+    master.shutdown().unwrap();
+    drop(master);
+    std::thread::sleep(Duration::from_millis(300));
+    let master = DefaultMessageStore::open(cfg).unwrap();
+    for i in 100..250 {
+        master
+            .put_message(Message::new("Again", 0, body(i, 200)))
+            .unwrap();
+    }
+    wait_queue_len(&slave, "Again", 0, 250);
+    assert_eq!(
+        read_queue(&slave, "Again", 0),
+        read_queue(&master, "Again", 0)
+    );
+}

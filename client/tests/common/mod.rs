@@ -27,6 +27,10 @@ fn test_config(dir: &Path, name: &str) -> BrokerConfig {
     c.store.mapped_file_size_commit_log = 16 << 20;
     c.store.mapped_file_size_consume_queue = 20 * 10_000;
     c.flush_consumer_offset_interval = Duration::from_millis(200);
+    // An OS-assigned HA port (listenPort + 1 may belong to another test) and small index files.
+    c.ha_listen_port = Some(0);
+    c.store.max_hash_slot_num = 4096;
+    c.store.max_index_num = 16_384;
     c
 }
 
