@@ -501,6 +501,22 @@ impl ClientInstance {
             .and_then(|a| a.get(&0).or_else(|| a.values().next()).cloned())
     }
 
+    /// The master address, or a slave's when the master is gone (for reads: a slave answers
+    /// offset and position queries from its copy of the master's data), refreshing `topic`'s
+    /// route once if neither is known.
+    pub(crate) async fn any_addr_or_refresh(
+        &self,
+        broker_name: &str,
+        topic: &str,
+    ) -> Result<String> {
+        if let Some(a) = self.any_addr(broker_name) {
+            return Ok(a);
+        }
+        let _ = self.update_route(topic).await;
+        self.any_addr(broker_name)
+            .ok_or_else(|| ClientError::NoRoute(format!("{topic} (broker {broker_name})")))
+    }
+
     /// The master address, refreshing `topic`'s route once if unknown.
     pub(crate) async fn master_addr_or_refresh(
         &self,

@@ -420,7 +420,7 @@ impl OffsetStore {
             OffsetStore::Local { .. } => Ok(self.get(mq)),
             OffsetStore::Remote { .. } => {
                 let addr = instance
-                    .master_addr_or_refresh(&mq.broker_name, &mq.topic)
+                    .any_addr_or_refresh(&mq.broker_name, &mq.topic)
                     .await?;
                 let req = RemotingCommand::request(request_code::QUERY_CONSUMER_OFFSET)
                     .with_header(&QueryConsumerOffsetRequestHeader {
@@ -472,7 +472,12 @@ impl OffsetStore {
         match self {
             OffsetStore::Remote { .. } => {
                 for (mq, offset) in dirty {
-                    let Some(addr) = instance.any_addr(&mq.broker_name) else {
+                    // Offsets belong to the master (a slave's copy is overwritten from it); while
+                    // the master is gone they stay dirty and are sent when it is back.
+                    let Some(addr) = instance.master_addr(&mq.broker_name) else {
+                        if let Some(entry) = lock(self.table()).get_mut(&mq) {
+                            entry.1 = true;
+                        }
                         continue;
                     };
                     let req = RemotingCommand::request(request_code::UPDATE_CONSUMER_OFFSET)
@@ -526,7 +531,7 @@ pub(crate) async fn initial_offset(
 ) -> Result<i64> {
     let retry = mq.topic.starts_with("%RETRY%");
     let addr = instance
-        .master_addr_or_refresh(&mq.broker_name, &mq.topic)
+        .any_addr_or_refresh(&mq.broker_name, &mq.topic)
         .await?;
     let timestamp = match from {
         ConsumeFrom::FirstOffset => return Ok(0),

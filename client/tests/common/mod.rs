@@ -106,6 +106,16 @@ impl TestBroker {
         self.namesrv.to_string()
     }
 
+    /// Stop the broker gracefully; the name server keeps running.
+    pub async fn stop_broker_only(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
     pub async fn stop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
