@@ -126,12 +126,7 @@ impl GroupManager {
         self.version
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .next_version(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as i64)
-                    .unwrap_or(0),
-            );
+            .next_version(crate::broker::now_ms());
         let bytes = serde_json::to_vec_pretty(&self.file()).unwrap_or_default();
         if let Err(e) = persist::write_atomic(&self.path, &bytes) {
             tracing::error!(error = %e, "cannot persist subscriptionGroup.json");

@@ -145,12 +145,7 @@ impl OffsetManager {
         self.version
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .next_version(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as i64)
-                    .unwrap_or(0),
-            );
+            .next_version(crate::broker::now_ms());
         let r = persist::write_atomic(&self.path, &self.encode());
         if r.is_err() {
             self.dirty.store(true, std::sync::atomic::Ordering::Release);

@@ -89,13 +89,6 @@ pub struct TopicManager {
     pub changed: tokio::sync::Notify,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 impl TopicManager {
     /// Load `config/topics.json` and add the built-in topics.
     ///
@@ -235,7 +228,7 @@ impl TopicManager {
         self.version
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .next_version(now_ms());
+            .next_version(crate::broker::now_ms());
         // A small synchronous write; topic changes are rare admin or first-send events.
         if let Err(e) = self.persist_now() {
             tracing::error!(error = %e, "cannot persist topics.json");
