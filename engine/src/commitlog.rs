@@ -27,45 +27,37 @@ use crate::segment::{self, Segment, SegmentQueue};
 use crate::Message;
 
 /// Records encoded outside the append lock, waiting for their offsets and timestamp.
-pub(crate) struct EncodedBatch {
-    pub(crate) topic: String,
+pub(crate) struct EncodedBatch<'a> {
+    pub(crate) topic: &'a str,
     pub(crate) queue_id: i32,
     buf: Vec<u8>,
-    /// (start in `buf`, store-timestamp position in the record, takes a queue offset).
-    records: Vec<(usize, usize, bool)>,
+    /// (start in `buf`, store-timestamp position in the record, takes a queue offset) of the
+    /// first record, inline so a single put allocates only its buffer.
+    first: (usize, usize, bool),
+    /// The same for the other records of a batch.
+    rest: Vec<(usize, usize, bool)>,
 }
 
-impl EncodedBatch {
+impl<'a> EncodedBatch<'a> {
     /// Encode messages of one (topic, queue). The caller has validated everything but the
-    /// properties' length, which is checked here (it needs the encoded form).
-    pub(crate) fn encode(msgs: &[Message], store_host: SocketAddr) -> Result<Self> {
+    /// properties' length, which is checked here.
+    pub(crate) fn encode(msgs: &'a [Message], store_host: SocketAddr) -> Result<Self> {
         let first = &msgs[0];
-        let props: Vec<String> = msgs.iter().map(|m| m.properties.encode()).collect();
-        if let Some(p) = props.iter().find(|p| p.len() > record::MAX_PROPERTIES_LEN) {
-            return Err(Error::InvalidArgument(format!(
-                "properties of {} bytes exceed {}",
-                p.len(),
-                record::MAX_PROPERTIES_LEN
-            )));
+        let mut total = 0;
+        for m in msgs {
+            let p = m.properties.encoded_len();
+            if p > record::MAX_PROPERTIES_LEN {
+                return Err(Error::InvalidArgument(format!(
+                    "properties of {p} bytes exceed {}",
+                    record::MAX_PROPERTIES_LEN
+                )));
+            }
+            total += record::record_len(m.body.len(), m.topic.len(), p, &m.born_host, &store_host);
         }
-        let total: usize = msgs
-            .iter()
-            .zip(&props)
-            .map(|(m, p)| {
-                record::record_len(
-                    m.body.len(),
-                    m.topic.len(),
-                    p.len(),
-                    &m.born_host,
-                    &store_host,
-                )
-            })
-            .sum();
         let mut buf = Vec::with_capacity(total);
-        let mut records = Vec::with_capacity(msgs.len());
-        for (m, props) in msgs.iter().zip(&props) {
+        let mut records = msgs.iter().map(|m| {
             let start = buf.len();
-            record::encode_record(
+            record::encode_record_with(
                 &RecordFields {
                     queue_id: m.queue_id,
                     flag: m.flag,
@@ -80,25 +72,30 @@ impl EncodedBatch {
                     prepared_transaction_offset: m.prepared_transaction_offset,
                     body: &m.body,
                     topic: &m.topic,
-                    properties: props,
+                    properties: "",
                 },
+                m.properties.encoded_len(),
+                |out| m.properties.write_encoded(out),
                 &mut buf,
             );
             let tx = sysflag::transaction_type(m.sysflag);
             // Prepared and rolled-back records do not take a queue offset (spec §4.1).
             let takes_offset =
                 tx == sysflag::TRANSACTION_NOT_TYPE || tx == sysflag::TRANSACTION_COMMIT_TYPE;
-            records.push((
+            (
                 start,
                 record::store_timestamp_pos(&m.born_host),
                 takes_offset,
-            ));
-        }
+            )
+        });
+        let first_rec = records.next().unwrap_or((0, 0, false));
+        let rest: Vec<_> = records.collect();
         Ok(EncodedBatch {
-            topic: first.topic.clone(),
+            topic: &first.topic,
             queue_id: first.queue_id,
             buf,
-            records,
+            first: first_rec,
+            rest,
         })
     }
 
@@ -269,7 +266,7 @@ impl CommitLog {
     }
 
     /// Append a batch; all records land contiguously in one segment.
-    pub(crate) fn append(&self, batch: &mut EncodedBatch) -> Result<Appended> {
+    pub(crate) fn append(&self, batch: &mut EncodedBatch<'_>) -> Result<Appended> {
         let total = batch.len() as u64;
         let file_size = self.segments.file_size();
         if total + BLANK_HEADER_SIZE as u64 > file_size {
@@ -323,14 +320,15 @@ impl CommitLog {
         let wrote_offset = st.write_offset;
         let timestamp = now_millis().max(st.last_timestamp);
         st.last_timestamp = timestamp;
-        let offsets = match st.queue_offsets.get_mut(batch.topic.as_str()) {
+        let offsets = match st.queue_offsets.get_mut(batch.topic) {
             Some(m) => m,
-            None => st.queue_offsets.entry(batch.topic.clone()).or_default(),
+            None => st.queue_offsets.entry(batch.topic.to_owned()).or_default(),
         };
         let next = offsets.entry(batch.queue_id).or_insert(0);
         let first_queue_offset = *next;
-        let mut physical_offsets = Vec::with_capacity(batch.records.len());
-        for &(start, ts_pos, takes_offset) in &batch.records {
+        let mut physical_offsets = Vec::with_capacity(1 + batch.rest.len());
+        let records = std::iter::once(batch.first).chain(batch.rest.iter().copied());
+        for (start, ts_pos, takes_offset) in records {
             let phys = (wrote_offset + start as u64) as i64;
             let queue_offset = if takes_offset {
                 let q = *next;

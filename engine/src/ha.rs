@@ -39,6 +39,11 @@ pub(crate) struct HaMaster {
 }
 
 impl HaMaster {
+    /// Whether any slave is connected.
+    pub(crate) fn has_slaves(&self) -> bool {
+        self.connections.load(Ordering::Acquire) > 0
+    }
+
     /// Whether a slave is connected and within `haMaxGapNotInSync` of `master_max`.
     pub(crate) fn slave_ok(&self, master_max: u64, max_gap: u64) -> bool {
         self.connections.load(Ordering::Acquire) > 0

@@ -199,6 +199,28 @@ impl Properties {
         self.pairs.is_empty()
     }
 
+    /// Length in bytes of [`Properties::encode`]'s output.
+    pub fn encoded_len(&self) -> usize {
+        self.pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(n, v)| n.len() + v.len() + 2)
+            .sum()
+    }
+
+    /// Append the stored form to `out` (no intermediate string).
+    pub fn write_encoded(&self, out: &mut Vec<u8>) {
+        for (n, v) in &self.pairs {
+            if v.is_empty() {
+                continue;
+            }
+            out.extend_from_slice(n.as_bytes());
+            out.push(1);
+            out.extend_from_slice(v.as_bytes());
+            out.push(2);
+        }
+    }
+
     /// The stored form: every pair ends with `\x02`; pairs with an empty value are skipped.
     pub fn encode(&self) -> String {
         let mut out = String::new();
@@ -313,10 +335,26 @@ fn put_host(out: &mut Vec<u8>, addr: &SocketAddr) {
 /// (topic ≤ 32767 bytes, properties ≤ [`MAX_PROPERTIES_LEN`]); longer values are truncated in
 /// their length fields, so check first.
 pub fn encode_record(f: &RecordFields<'_>, out: &mut Vec<u8>) {
+    encode_record_with(
+        f,
+        f.properties.len(),
+        |o| o.extend_from_slice(f.properties.as_bytes()),
+        out,
+    );
+}
+
+/// [`encode_record`] with the properties written by `write_props` (exactly `props_len`
+/// bytes) instead of taken from `f.properties`, so the store encodes them in place.
+pub(crate) fn encode_record_with(
+    f: &RecordFields<'_>,
+    props_len: usize,
+    write_props: impl FnOnce(&mut Vec<u8>),
+    out: &mut Vec<u8>,
+) {
     let total = record_len(
         f.body.len(),
         f.topic.len(),
-        f.properties.len(),
+        props_len,
         &f.born_host,
         &f.store_host,
     );
@@ -351,8 +389,10 @@ pub fn encode_record(f: &RecordFields<'_>, out: &mut Vec<u8>) {
         out.push(f.topic.len() as u8);
     }
     out.extend_from_slice(f.topic.as_bytes());
-    out.extend_from_slice(&(f.properties.len() as i16).to_be_bytes());
-    out.extend_from_slice(f.properties.as_bytes());
+    out.extend_from_slice(&(props_len as i16).to_be_bytes());
+    let before = out.len();
+    write_props(out);
+    debug_assert_eq!(out.len() - before, props_len);
 }
 
 /// A decoded record borrowing its body, topic and properties from the input.

@@ -579,7 +579,9 @@ impl Inner {
             Err(e) => return Err(e),
         };
         self.dispatch_signal.raise();
-        self.ha_signal.raise();
+        if self.ha_master.as_ref().is_some_and(|h| h.has_slaves()) {
+            self.ha_signal.raise();
+        }
         let end = appended.wrote_offset + appended.wrote_bytes as u64;
         let wait_store = first.properties.get(property::WAIT_STORE_MSG_OK) != Some("false");
         let replication = match (&self.ha_master, self.config.broker_role) {
