@@ -27,17 +27,21 @@ use memmap2::{MmapOptions, MmapRaw};
 pub struct DiskSpace {
     /// Total bytes.
     pub total: u64,
-    /// Bytes available to this process.
+    /// Bytes available to this process (excludes blocks reserved for root).
     pub available: u64,
+    /// Unallocated bytes, reserved blocks included (Java's `File.getFreeSpace`).
+    pub free: u64,
 }
 
 impl DiskSpace {
-    /// Used share in percent (0..=100).
+    /// Used share in percent (0..=100), computed as RocketMQ does: (total − free) / total.
+    /// Reserved blocks count as free here, so a file system with a large root reserve is not
+    /// mistaken for a full one; the free-bytes floor uses `available`.
     pub fn used_percent(&self) -> f64 {
         if self.total == 0 {
             return 0.0;
         }
-        (self.total.saturating_sub(self.available)) as f64 * 100.0 / self.total as f64
+        (self.total.saturating_sub(self.free)) as f64 * 100.0 / self.total as f64
     }
 }
 
@@ -302,6 +306,7 @@ impl FileSystem for StdFs {
         Ok(DiskSpace {
             total: s.total_space(),
             available: s.available_space(),
+            free: s.free_space(),
         })
     }
 
@@ -640,6 +645,7 @@ impl FileSystem for SimFs {
         Ok(self.lock_state().space.unwrap_or(DiskSpace {
             total: 1 << 40,
             available: 1 << 39,
+            free: 1 << 39,
         }))
     }
 

@@ -43,6 +43,7 @@ fn writes_are_refused_while_the_disk_is_full_and_resume_after() {
     fs.set_disk_space(Some(DiskSpace {
         total: 100 * GIB,
         available: 5 * GIB,
+        free: 5 * GIB,
     }));
     wait_until("disk-full refusal", || refused(&store));
     assert!(store.stats().disk_full);
@@ -54,6 +55,7 @@ fn writes_are_refused_while_the_disk_is_full_and_resume_after() {
     fs.set_disk_space(Some(DiskSpace {
         total: 100 * GIB,
         available: 60 * GIB,
+        free: 60 * GIB,
     }));
     wait_until("writes to resume", || !refused(&store));
     assert!(!store.stats().disk_full);
@@ -62,6 +64,7 @@ fn writes_are_refused_while_the_disk_is_full_and_resume_after() {
     fs.set_disk_space(Some(DiskSpace {
         total: 20 << 20,
         available: 10 << 20,
+        free: 10 << 20,
     }));
     wait_until("free-bytes floor refusal", || refused(&store));
     fs.set_disk_space(None);
@@ -80,6 +83,7 @@ fn a_file_that_cannot_be_created_is_a_disk_full_error_not_poison() {
     fs.set_disk_space(Some(DiskSpace {
         total: 60_000,
         available: 30_000,
+        free: 30_000,
     }));
     let mut err = None;
     for i in 0..200 {

@@ -81,7 +81,9 @@ fn expired_files_are_deleted_and_reads_move_past_them() {
 #[test]
 fn disk_pressure_deletes_unexpired_files_without_being_asked() {
     let fs = SimFs::new();
-    let config = small_config("/sim/store".as_ref());
+    let mut config = small_config("/sim/store".as_ref());
+    // The simulated disk is the one under pressure here.
+    config.clean_file_forcibly_enable = true;
     let store = DefaultMessageStore::open_with_fs(config, Arc::new(fs.clone())).unwrap();
     fill(&store, 1000);
     let before = clog_files(&fs).len();
@@ -89,6 +91,7 @@ fn disk_pressure_deletes_unexpired_files_without_being_asked() {
     fs.set_disk_space(Some(DiskSpace {
         total: 100 << 30,
         available: 12 << 30,
+        free: 12 << 30,
     }));
     let t = Instant::now();
     while store.stats().commit_log_min_offset == 0 {

@@ -30,6 +30,8 @@ fn test_config(dir: &Path, name: &str) -> BrokerConfig {
     // An OS-assigned HA port (listenPort + 1 may belong to another test) and small index files.
     c.ha_listen_port = Some(0);
     c.store.max_hash_slot_num = 4096;
+    // Tests must not depend on how full the host's disk is.
+    c.store.clean_file_forcibly_enable = false;
     c.store.max_index_num = 16_384;
     c
 }

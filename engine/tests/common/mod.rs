@@ -15,6 +15,8 @@ pub fn small_config(dir: &Path) -> StoreConfig {
     c.flush_interval_commit_log = Duration::from_millis(10);
     c.flush_interval_consume_queue = Duration::from_millis(50);
     c.clean_resource_interval = Duration::from_millis(50);
+    // Tests must not depend on how full the host's disk is.
+    c.clean_file_forcibly_enable = false;
     // Small index files (the default is 420 MB each).
     c.max_hash_slot_num = 1024;
     c.max_index_num = 4096;

@@ -38,6 +38,8 @@ pub fn test_config(dir: &Path) -> BrokerConfig {
     c.store.mapped_file_size_consume_queue = 20 * 10_000;
     // An OS-assigned HA port: listenPort + 1 may belong to another test.
     c.ha_listen_port = Some(0);
+    // Tests must not depend on how full the host's disk is.
+    c.store.clean_file_forcibly_enable = false;
     // Small index files (the default is 420 MB each).
     c.store.max_hash_slot_num = 4096;
     c.store.max_index_num = 16_384;
