@@ -11,8 +11,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
@@ -24,6 +23,7 @@ use crate::record::{
     PHYSICAL_OFFSET_POS, QUEUE_OFFSET_POS,
 };
 use crate::segment::{self, Segment, SegmentQueue};
+use crate::util::{lock, now_millis};
 use crate::Message;
 
 /// Records encoded outside the append lock, waiting for their offsets and timestamp.
@@ -138,17 +138,6 @@ pub(crate) struct CommitLog {
     /// The next segment, created and pre-faulted by the allocator thread.
     prepared: Mutex<Option<(u64, Box<dyn MappedFile>)>>,
     pub(crate) allocate_signal: Signal,
-}
-
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How the recovery scan ended.

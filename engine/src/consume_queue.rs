@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Error, Result};
 use crate::fs::FileSystem;
 use crate::segment::SegmentQueue;
+use crate::util::lock;
 
 /// Bytes per entry (`CQ_STORE_UNIT_SIZE`).
 pub const CQ_ENTRY_SIZE: u64 = 20;
@@ -197,7 +198,7 @@ impl ConsumeQueue {
     /// (re-dispatch after recovery); a gap is filled with blank entries. Returns whether the
     /// entry was written.
     pub(crate) fn put(&self, index: i64, e: CqEntry) -> Result<bool> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _w = lock(&self.writer);
         let Ok(index) = u64::try_from(index) else {
             return Err(Error::InvalidArgument(format!(
                 "negative queue offset {index}"

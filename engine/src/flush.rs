@@ -15,7 +15,9 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
+
+use crate::util::lock;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -37,10 +39,6 @@ pub enum DurabilityError {
     /// SYNC_MASTER: no slave is connected and in sync (RocketMQ's SLAVE_NOT_AVAILABLE).
     #[error("no slave is available")]
     SlaveNotAvailable,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[derive(Default)]

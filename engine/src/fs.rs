@@ -22,6 +22,8 @@ use std::time::SystemTime;
 use fs2::FileExt;
 use memmap2::{MmapOptions, MmapRaw};
 
+use crate::util::lock;
+
 /// Space on the file system holding a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiskSpace {
@@ -401,11 +403,6 @@ impl MappedFile for SimMapped {
         d[offset..end].copy_from_slice(src);
         Ok(())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding a SimFs lock leaves plain data behind; keep going.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn not_found(path: &Path) -> io::Error {

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::flush::{Durability, DurabilityError, GroupCommit};
 use crate::store::Inner;
+use crate::util::lock;
 
 /// How often blocking socket calls wake to check for shutdown.
 const TICK: Duration = Duration::from_millis(100);
@@ -62,22 +63,14 @@ impl HaMaster {
     }
 
     fn ack(&self, conn: u64, offset: u64) {
-        self.acks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(conn, offset);
+        lock(&self.acks).insert(conn, offset);
         self.push_to_slave.fetch_max(offset, Ordering::AcqRel);
         self.waiting.kick();
     }
 
     /// Acknowledged offsets of the connected slaves.
     pub(crate) fn slave_offsets(&self) -> Vec<u64> {
-        self.acks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .copied()
-            .collect()
+        lock(&self.acks).values().copied().collect()
     }
 }
 
@@ -289,21 +282,14 @@ fn serve_slave(inner: Arc<Inner>, stream: TcpStream, peer: SocketAddr) {
     if let Ok(t) = reader_thread {
         let _ = t.join();
     }
-    ha.acks
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&conn);
+    lock(&ha.acks).remove(&conn);
     ha.connections.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// The slave: connect to the master, report, append what it sends, until shutdown.
 pub(crate) fn slave_loop(inner: Arc<Inner>) {
     while !stopping(&inner) {
-        let addr = inner
-            .ha_master_addr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let addr = lock(&inner.ha_master_addr).clone();
         let Some(addr) = addr else {
             std::thread::sleep(TICK);
             continue;

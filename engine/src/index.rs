@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::error::{Error, Result};
 use crate::fs::{FileSystem, MappedFile};
 use crate::record::java_hash;
+use crate::util::lock;
 
 const HEADER: usize = 40;
 const ENTRY: usize = 20;
@@ -282,7 +283,7 @@ impl IndexService {
             }
         }
         let prev = self.snapshot().last().cloned();
-        let mut ms = store_ts.max(crate::store::now_millis());
+        let mut ms = store_ts.max(crate::util::now_millis());
         let mut path = self.dir.join(file_name(ms));
         while self.fs.exists(&path) {
             ms += 1;
@@ -340,7 +341,7 @@ impl IndexService {
         if all.is_empty() {
             return Ok(());
         }
-        let _w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _w = lock(&self.writer);
         if phys <= self.end_phy() {
             return Ok(());
         }

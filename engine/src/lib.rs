@@ -69,6 +69,7 @@ mod segment;
 mod services;
 mod store;
 pub mod transaction;
+mod util;
 
 pub use config::{BrokerRole, FlushDiskType, StoreConfig};
 pub use consume_queue::{CqEntry, CQ_ENTRY_SIZE};

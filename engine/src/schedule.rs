@@ -23,6 +23,7 @@ use std::sync::Mutex;
 use crate::error::{Error, Result};
 use crate::record::{property, sysflag, Properties};
 use crate::store::Message;
+use crate::util::{lock, now_millis};
 
 /// Parking topic of delay-level messages.
 pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
@@ -90,10 +91,6 @@ impl DelayLevels {
     }
 }
 
-fn now_ms() -> i64 {
-    crate::store::now_millis()
-}
-
 /// Rewrite a message that asks for a delay into its parked form (spec §9.2, §9.6). Messages
 /// that are not delayed are left alone.
 ///
@@ -143,7 +140,7 @@ pub(crate) fn park(
         msg.queue_id = level - 1;
         return Ok(());
     }
-    let now = now_ms();
+    let now = now_millis();
     let num = |name: &str| {
         msg.properties
             .get(name)
@@ -259,14 +256,14 @@ impl LevelProgress {
     }
 
     pub(crate) fn encode(&self) -> String {
-        let offsets = self.offsets.lock().unwrap_or_else(|e| e.into_inner());
+        let offsets = lock(&self.offsets);
         let table: Vec<String> = offsets
             .iter()
             .map(|(k, v)| format!("\"{k}\":{v}"))
             .collect();
         format!(
             "{{\"dataVersion\":{{\"counter\":0,\"stateVersion\":0,\"timestamp\":{}}},\"offsetTable\":{{{}}}}}",
-            now_ms(),
+            now_millis(),
             table.join(",")
         )
     }
@@ -292,7 +289,7 @@ struct WheelState {
 
 impl TimerWheel {
     fn lock(&self) -> std::sync::MutexGuard<'_, WheelState> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.inner)
     }
 
     pub(crate) fn set_watermark(&self, w: i64) {

@@ -23,7 +23,8 @@ use crate::error::{Error, Result};
 use crate::flush::DurabilityError;
 use crate::record::{peek_header, sysflag, RecordView, BLANK_MAGIC};
 use crate::schedule::{self, SCHEDULE_TOPIC, TIMER_TOPIC};
-use crate::store::{now_millis, Arrival, DefaultMessageStore, Inner, Message};
+use crate::store::{Arrival, DefaultMessageStore, Inner, Message};
+use crate::util::{lock, now_millis};
 
 fn spawn(name: &str, inner: &Arc<Inner>, f: fn(&Inner)) -> Result<std::thread::JoinHandle<()>> {
     let inner = inner.clone();
@@ -59,7 +60,7 @@ pub(crate) fn start(inner: &Arc<Inner>) -> Result<Vec<std::thread::JoinHandle<()
         if let Some(addr) = inner.config.ha_listen_addr {
             let listener = std::net::TcpListener::bind(addr)
                 .map_err(|e| Error::io(format!("binding the HA port {addr}"), e))?;
-            *ha.bound.lock().unwrap_or_else(|e| e.into_inner()) = listener.local_addr().ok();
+            *lock(&ha.bound) = listener.local_addr().ok();
             let accept_inner = inner.clone();
             threads.push(
                 std::thread::Builder::new()
@@ -299,10 +300,7 @@ impl Inner {
 
     /// Flush the ConsumeQueues and write the checkpoint (if anything changed).
     pub(crate) fn checkpoint(&self) -> Result<()> {
-        let mut last = self
-            .last_checkpoint
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut last = lock(&self.last_checkpoint);
         let dispatched = self.dispatched.load(Ordering::Acquire);
         let queues = self.all_queues();
         // Record the queue ends before flushing, so the flush covers everything recorded.
@@ -428,10 +426,7 @@ impl Inner {
             }
         };
         let used = space.used_percent();
-        *self
-            .disk_used_percent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = used;
+        *lock(&self.disk_used_percent) = used;
         let full = used > f64::from(self.config.warning_level_ratio())
             || space.available < self.config.disk_space_min_free_bytes;
         let was = self.disk_full.swap(full, Ordering::AcqRel);
@@ -550,7 +545,7 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
     inner.service_signal.raise_always();
     inner.commitlog.allocate_signal.raise_always();
     inner.ha_signal.raise_always();
-    let threads = std::mem::take(&mut *store.threads.lock().unwrap_or_else(|e| e.into_inner()));
+    let threads = std::mem::take(&mut *lock(&store.threads));
     for t in threads {
         if t.join().is_err() {
             inner.poison("a background thread panicked".into());
@@ -574,11 +569,7 @@ pub(crate) fn shutdown(store: &DefaultMessageStore) -> Result<()> {
             result = Err(Error::io("removing abort file", e));
         }
     }
-    inner
-        .dir_lock
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
+    lock(&inner.dir_lock).take();
     result
 }
 
@@ -604,11 +595,7 @@ fn timer_check_path(inner: &Inner) -> std::path::PathBuf {
 pub(crate) fn load_schedule_state(inner: &Inner) -> Result<()> {
     if let Ok(bytes) = inner.fs.read_file(&delay_offset_path(inner)) {
         let table = schedule::LevelProgress::parse(&String::from_utf8_lossy(&bytes));
-        *inner
-            .level_progress
-            .offsets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = table;
+        *lock(&inner.level_progress.offsets) = table;
     }
     let Some(cq) = inner.queue(TIMER_TOPIC, 0) else {
         return Ok(());
@@ -694,11 +681,7 @@ impl Inner {
             let Some(cq) = self.queue(SCHEDULE_TOPIC, level - 1) else {
                 continue;
             };
-            let start = self
-                .level_progress
-                .offsets
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
+            let start = lock(&self.level_progress.offsets)
                 .get(&level)
                 .copied()
                 .unwrap_or(0)
@@ -725,11 +708,7 @@ impl Inner {
                 off += 1;
             }
             if off != start {
-                self.level_progress
-                    .offsets
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(level, off);
+                lock(&self.level_progress.offsets).insert(level, off);
                 self.level_progress.dirty.store(true, Ordering::Release);
             }
         }

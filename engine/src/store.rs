@@ -10,9 +10,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
@@ -26,6 +25,7 @@ use crate::flush::{Durability, DurabilityError, GroupCommit, Signal};
 use crate::fs::{FileSystem, StdFs};
 use crate::record::{self, property, Properties};
 use crate::schedule::{self, DelayLevels, LevelProgress, TimerWheel};
+use crate::util::{lock, now_millis};
 
 /// A message to store. The store adds the queue offset, physical offset, store timestamp and
 /// store host.
@@ -81,13 +81,6 @@ impl Message {
         self.properties.insert(property::KEYS, keys);
         self
     }
-}
-
-pub(crate) fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Where a put landed, and a handle on its durability.
@@ -375,10 +368,6 @@ pub trait MessageStore: Send + Sync {
     fn shutdown(&self) -> Result<()>;
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 pub(crate) type QueueMap = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
 
 /// State shared by the store handle and its threads.
@@ -520,16 +509,18 @@ impl Inner {
         let Some(first) = msgs.first() else {
             return Err(Error::InvalidArgument("empty batch".into()));
         };
+        // One pass over the properties (this runs on every put).
         let delayed = |m: &Message| {
-            [
-                property::DELAY_TIME_LEVEL,
-                schedule::TIMER_DELIVER_MS,
-                schedule::TIMER_DELAY_SEC,
-                schedule::TIMER_DELAY_MS,
-                schedule::START_DELIVER_TIME,
-            ]
-            .iter()
-            .any(|p| m.properties.get(p).is_some())
+            m.properties.iter().any(|(name, _)| {
+                [
+                    property::DELAY_TIME_LEVEL,
+                    schedule::TIMER_DELIVER_MS,
+                    schedule::TIMER_DELAY_SEC,
+                    schedule::TIMER_DELAY_MS,
+                    schedule::START_DELIVER_TIME,
+                ]
+                .contains(&name)
+            })
         };
         if msgs.iter().any(delayed) {
             if msgs.len() > 1 {
@@ -948,18 +939,11 @@ impl MessageStore for DefaultMessageStore {
     }
 
     fn ha_listen_addr(&self) -> Option<SocketAddr> {
-        self.inner
-            .ha_master
-            .as_ref()
-            .and_then(|h| *h.bound.lock().unwrap_or_else(|e| e.into_inner()))
+        self.inner.ha_master.as_ref().and_then(|h| *lock(&h.bound))
     }
 
     fn set_ha_master_address(&self, addr: &str) {
-        let mut a = self
-            .inner
-            .ha_master_addr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut a = lock(&self.inner.ha_master_addr);
         if a.as_deref() != Some(addr) {
             tracing::info!(master = addr, "replicating from master");
             *a = Some(addr.to_owned());
